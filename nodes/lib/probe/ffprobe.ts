@@ -1,0 +1,353 @@
+/**
+ * The `decode` verify level: ffprobe opens the stream, decodes a short window of it and reports
+ * what it decoded (codec, size, fps, bitrate, audio codec). The native probers only prove that
+ * video arrives; this proves that it decodes, at the price of a process per probe.
+ *
+ * ffprobe runs without a shell (argument vector, no quoting issues with passwords) and is killed
+ * with SIGKILL on the deadline or on abort; we always wait for its exit, so no zombie is left.
+ * ffprobe prints the input URL, password included, in its errors: all of its stderr goes
+ * through `redactText` before it reaches a message.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, isAbsolute, join } from 'node:path';
+import type { ProbeCode } from '../heartbeat.js';
+import { abortReason, within } from '../util/deadline.js';
+import { ProbeError } from '../util/errors.js';
+import { redactText } from '../util/redact.js';
+import type { ProbeContext } from './types.js';
+
+/** What ffprobe decoded. `framesDecoded` counts video frames; `mediaBytes` all packets read. */
+export interface DecodeReport {
+  codec?: string;
+  width?: number;
+  height?: number;
+  fps?: number;
+  bitrateKbps?: number;
+  audio?: string;
+  framesDecoded: number;
+  mediaBytes: number;
+}
+
+export interface DecodeOptions {
+  /** RTSP lower transport; TCP interleaving unless the stream forces UDP. */
+  rtspTransport?: 'tcp' | 'udp';
+}
+
+/** Media time ffprobe decodes: ~2 s gives fps and bitrate from 20+ frames of a 10 fps camera. */
+const WINDOW_S = 2;
+/** Time ffprobe needs besides the window (connect, DESCRIBE/SETUP/PLAY, stream analysis). */
+const SETUP_ALLOWANCE_MS = 2000;
+/** ffprobe's own socket timeout is a backstop for an orphaned child (our parent died); our
+ *  kill timer, which fires first, is what decides `timeout`. */
+const BACKSTOP_MS = 1000;
+const MAX_STDOUT = 8 * 1024 * 1024;
+const MAX_STDERR = 64 * 1024;
+
+let resolved: { path: string | undefined } | undefined;
+
+/**
+ * The ffprobe binary to run: `explicit` when given; else the first `ffprobe` on PATH (the HA image
+ * installs Alpine's ffmpeg); else the ffprobe-static package's binary, which does not exist for
+ * every platform (none for arm64 Linux). The PATH/static answer is cached for the process.
+ */
+export function resolveFfprobe(explicit?: string): string | undefined {
+  if (explicit) return explicit;
+  if (resolved) return resolved.path;
+  resolved = { path: findOnPath(process.platform === 'win32' ? 'ffprobe.exe' : 'ffprobe') ?? staticFfprobe() };
+  return resolved.path;
+}
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir || !isAbsolute(dir)) continue; // a relative PATH entry would depend on our cwd
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // not here (or not executable): keep looking
+    }
+  }
+  return undefined;
+}
+
+function staticFfprobe(): string | undefined {
+  try {
+    const mod: unknown = createRequire(__filename)('ffprobe-static');
+    const path = typeof mod === 'object' && mod !== null ? (mod as { path?: unknown }).path : undefined;
+    return typeof path === 'string' && existsSync(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const majorVersions = new Map<string, Promise<number | undefined>>();
+
+/**
+ * FFmpeg 5 renamed the RTSP socket timeout: `-stimeout` (µs) became `-timeout`, and in FFmpeg 4
+ * `-timeout` meant "listen for an incoming connection" — passing it to ffprobe-static (4.0) would
+ * turn the probe into a server. So we ask each binary its version once.
+ * https://github.com/FFmpeg/FFmpeg/commit/6f34f031908b8f16482e951ee5232116fb42b46a
+ */
+function majorVersion(bin: string): Promise<number | undefined> {
+  let cached = majorVersions.get(bin);
+  if (!cached) {
+    cached = new Promise((resolve) => {
+      execFile(bin, ['-version'], { timeout: 5000, killSignal: 'SIGKILL', windowsHide: true }, (err, stdout) => {
+        const m = /ffprobe version n?(\d+)\./.exec(String(stdout));
+        resolve(err || !m?.[1] ? undefined : Number(m[1]));
+      });
+    });
+    majorVersions.set(bin, cached);
+  }
+  return cached;
+}
+
+/** Arguments for one decode: only the entries we read, a bounded media window, JSON output. */
+export function ffprobeArgs(url: string, remainingMs: number, major: number | undefined, opts: DecodeOptions): string[] {
+  const socketTimeoutUs = String(Math.ceil(remainingMs + BACKSTOP_MS) * 1000);
+  const window = Math.min(WINDOW_S, Math.max(0.5, (remainingMs - SETUP_ALLOWANCE_MS) / 1000));
+  const args = ['-v', 'error', '-hide_banner'];
+  if (/^rtsps?:/i.test(url)) {
+    args.push('-rtsp_transport', opts.rtspTransport ?? 'tcp');
+    // Unknown version (a git build prints "N-12345-g…"): assume a current FFmpeg.
+    args.push(major !== undefined && major < 5 ? '-stimeout' : '-timeout', socketTimeoutUs);
+  } else {
+    args.push('-rw_timeout', socketTimeoutUs);
+  }
+  args.push(
+    '-show_entries',
+    'stream=index,codec_type,codec_name,width,height,r_frame_rate,avg_frame_rate' +
+      ':packet=stream_index,pts_time,dts_time,size:frame=stream_index,width,height',
+    // Every stream (not -select_streams v:0): that would hide the audio codec too.
+    '-read_intervals',
+    `%+${window.toFixed(1)}`,
+    '-of',
+    'json',
+    url,
+  );
+  return args;
+}
+
+interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  killedFor?: 'deadline' | 'abort' | 'output';
+  spawnError?: Error;
+}
+
+/** Runs ffprobe and waits for its exit, killing it on the deadline, on abort or on runaway output. */
+function run(bin: string, args: string[], timeoutMs: number, signal: AbortSignal): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    let stderr = '';
+    let killedFor: RunResult['killedFor'];
+    let spawnError: Error | undefined;
+    const kill = (why: NonNullable<RunResult['killedFor']>): void => {
+      killedFor ??= why;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => kill('deadline'), timeoutMs);
+    const onAbort = (): void => kill('abort');
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) kill('abort');
+    child.stdout.on('data', (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > MAX_STDOUT) kill('output');
+      else out.push(chunk);
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      if (stderr.length < MAX_STDERR) stderr += chunk;
+    });
+    const finish = (exitCode: number | null): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr, exitCode, killedFor, spawnError });
+    };
+    // A binary that cannot be spawned emits 'error' and then 'close'; a running one only 'close'
+    // (after its exit and the end of its pipes), so 'close' alone settles the promise.
+    child.on('error', (err) => {
+      spawnError ??= err;
+    });
+    child.on('close', (code) => finish(code));
+  });
+}
+
+/**
+ * Decodes a couple of seconds of `url` (WITH its credentials: ffprobe must authenticate) and
+ * reports what it saw. Throws ProbeError with an honest code, or the abort reason on abort.
+ */
+export async function decodeWithFfprobe(ctx: ProbeContext, url: string, opts: DecodeOptions = {}): Promise<DecodeReport> {
+  const secrets = [ctx.credentials?.password, passwordOf(url)];
+  const bin = resolveFfprobe(ctx.ffprobePath);
+  if (!bin) throw new ProbeError('protocol_error', 'decode needs ffprobe: install ffmpeg or set the ffprobe path');
+  if (ctx.signal.aborted) throw abortReason(ctx.signal);
+  const timedOut = (): ProbeError => new ProbeError('timeout', 'ffprobe did not decode a frame before the deadline');
+  const major = await within(majorVersion(bin), ctx.deadline.remaining(), timedOut, ctx.signal);
+  const remaining = ctx.deadline.remaining();
+  if (remaining <= 0) throw timedOut();
+
+  const result = await run(bin, ffprobeArgs(url, remaining, major, opts), remaining, ctx.signal);
+  if (result.killedFor === 'abort') throw abortReason(ctx.signal);
+  if (result.killedFor === 'deadline') throw timedOut();
+  if (result.killedFor === 'output') throw new ProbeError('protocol_error', 'ffprobe printed more output than expected');
+  if (result.spawnError) {
+    throw new ProbeError('protocol_error', redactText(`cannot run ffprobe (${bin}): ${result.spawnError.message}`, secrets));
+  }
+  const parsed = parseFfprobeOutput(result.stdout);
+  // A decoded frame is the evidence asked for, even if ffprobe failed later (a stream that broke
+  // off after the first frames): only without one does its exit status decide.
+  if (parsed.kind === 'ok' && parsed.report.framesDecoded > 0) {
+    ctx.mark('firstFrameMs');
+    return parsed.report;
+  }
+  if (result.exitCode !== 0) throw classifyFailure(redactText(result.stderr, secrets), result.exitCode);
+  switch (parsed.kind) {
+    case 'unparsable':
+      throw new ProbeError('protocol_error', `ffprobe output not understood: ${parsed.reason}`);
+    case 'no_video':
+      throw new ProbeError('no_video', parsed.streams ? `no video stream (found ${parsed.streams})` : 'the stream carries no media stream at all');
+    case 'ok':
+      throw new ProbeError('no_frame', `ffprobe found a ${parsed.report.codec ?? 'video'} stream but decoded no frame`);
+  }
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    const p = new URL(url).password;
+    return p ? decodeURIComponent(p) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** ffprobe's error text → an honest code. Patterns match FFmpeg's rtsp.c/http.c/tcp.c wording. */
+const FAILURES: readonly [RegExp, ProbeCode][] = [
+  [/\b40[13] (Unauthorized|Forbidden)|authorization failed|access denied/i, 'auth_failed'],
+  [/\b(404|454) [A-Z]|\bNot Found\b/, 'not_found'],
+  [/Connection refused/i, 'refused'],
+  [/timed out/i, 'timeout'],
+  [/Name or service not known|name resolution|Failed to resolve|nodename nor servname/i, 'dns'],
+  [/No route to host|Network is unreachable|Host is unreachable/i, 'unreachable'],
+  [/\b5\d\d [A-Z]|Server returned 5XX/, 'server_error'],
+  [/\b(SSL|TLS)\b|certificate|handshake/i, 'tls'],
+];
+
+export function classifyFailure(redactedStderr: string, exitCode: number | null): ProbeError {
+  const lines = redactedStderr
+    .split(/\r?\n/)
+    .map((l) => l.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/i, '').trim())
+    .filter(Boolean);
+  const last = lines.at(-1) ?? `ffprobe exited with code ${String(exitCode)} without a message`;
+  const detail = `ffprobe: ${last}`.slice(0, 300);
+  const all = lines.join('\n');
+  for (const [pattern, code] of FAILURES) {
+    if (pattern.test(all)) return new ProbeError(code, detail);
+  }
+  return new ProbeError('protocol_error', detail);
+}
+
+export type ParsedOutput =
+  | { kind: 'ok'; report: DecodeReport }
+  | { kind: 'no_video'; streams: string }
+  | { kind: 'unparsable'; reason: string };
+
+type Json = Record<string, unknown>;
+const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** ffprobe's JSON writer prints some numbers as strings ("size": "1234", "pts_time": "0.1"). */
+function num(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const positive = (v: unknown): number | undefined => {
+  const n = num(v);
+  return n !== undefined && n > 0 ? n : undefined;
+};
+
+/** "10/1" → 10; "0/0" and the 90 kHz clock rate some demuxers report as a rate → undefined. */
+function rate(v: unknown): number | undefined {
+  const m = typeof v === 'string' ? /^(\d+)\/(\d+)$/.exec(v) : null;
+  if (!m?.[1] || !m[2] || Number(m[2]) === 0) return undefined;
+  const fps = Number(m[1]) / Number(m[2]);
+  return fps > 0 && fps <= 1000 ? fps : undefined;
+}
+
+/**
+ * Reads ffprobe's `-of json` output defensively: anything that is not the shape we asked for
+ * becomes `unparsable` with a reason, never an exception or a silently empty report.
+ */
+export function parseFfprobeOutput(text: string): ParsedOutput {
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch {
+    return { kind: 'unparsable', reason: `not JSON (${text.length} bytes)` };
+  }
+  if (!isRecord(root)) return { kind: 'unparsable', reason: 'not a JSON object' };
+  const streams = root.streams;
+  if (!Array.isArray(streams) || !streams.every(isRecord)) return { kind: 'unparsable', reason: 'no "streams" list' };
+  const entries = root.packets_and_frames ?? root.packets ?? root.frames ?? [];
+  if (!Array.isArray(entries) || !entries.every(isRecord)) return { kind: 'unparsable', reason: 'bad packet/frame list' };
+
+  const video = streams.find((s) => s.codec_type === 'video');
+  if (!video) {
+    const seen = streams.map((s) => `${str(s.codec_type) ?? 'unknown'} (${str(s.codec_name) ?? '?'})`).join(', ');
+    return { kind: 'no_video', streams: seen };
+  }
+  const videoIndex = num(video.index);
+  const audio = streams.find((s) => s.codec_type === 'audio');
+  // Entries without a "type" come from a "packets" or "frames" list: infer from the list.
+  const typeOf = (e: Json): unknown => e.type ?? (root.packets_and_frames ? undefined : root.packets ? 'packet' : 'frame');
+
+  let mediaBytes = 0;
+  const times: number[] = [];
+  let timedBytes = 0;
+  const frames: Json[] = [];
+  for (const e of entries) {
+    const isVideo = num(e.stream_index) === videoIndex;
+    const type = typeOf(e);
+    if (type === 'packet') {
+      const size = num(e.size) ?? 0;
+      mediaBytes += size;
+      const t = num(e.pts_time) ?? num(e.dts_time);
+      if (isVideo && t !== undefined) {
+        times.push(t);
+        timedBytes += size;
+      }
+    } else if (type === 'frame' && isVideo) {
+      frames.push(e);
+    }
+  }
+
+  // fps and bitrate from what actually arrived, not from what the stream header claims; the
+  // header's rate is the fallback when too few packets carried timestamps.
+  const distinct = [...new Set(times)].sort((a, b) => a - b);
+  const first = distinct[0];
+  const last = distinct.at(-1);
+  const span = first !== undefined && last !== undefined ? last - first : 0;
+  const interval = distinct.length > 1 && span > 0 ? span / (distinct.length - 1) : undefined;
+  const measuredFps = interval ? 1 / interval : undefined;
+  const fps = measuredFps ?? rate(video.avg_frame_rate) ?? rate(video.r_frame_rate);
+  const bitrateKbps = interval ? Math.round((timedBytes * 8) / (times.length * interval) / 1000) : undefined;
+  const firstFrame = frames[0];
+
+  const report: DecodeReport = { framesDecoded: frames.length, mediaBytes };
+  const codec = str(video.codec_name);
+  const width = positive(video.width) ?? positive(firstFrame?.width);
+  const height = positive(video.height) ?? positive(firstFrame?.height);
+  if (codec) report.codec = codec;
+  if (width) report.width = width;
+  if (height) report.height = height;
+  if (fps !== undefined && fps <= 1000) report.fps = Math.round(fps * 100) / 100;
+  if (bitrateKbps !== undefined && bitrateKbps > 0) report.bitrateKbps = bitrateKbps;
+  const audioCodec = audio ? str(audio.codec_name) : undefined;
+  if (audioCodec) report.audio = audioCodec;
+  return { kind: 'ok', report };
+}
