@@ -9,11 +9,10 @@
  * joined mid-frame) is dropped, never reported as a keyframe.
  */
 import { createHash } from 'node:crypto';
-import { H264_NAL, h264NalType, isH264Vcl, isValidH264Header, parseH264Sps, parseSpropParameterSets } from './h264.js';
-import { H265_NAL, h265NalType, isH265Irap, isH265Vcl, isValidH265Header, parseH265Sps, parseH265SpropSets } from './h265.js';
+import { H264_NAL, h264NalType, isH264Vcl, isValidH264Header, parseH264Sps } from './h264.js';
+import { H265_NAL, h265NalType, isH265Irap, isH265Vcl, isValidH265Header, parseH265Sps } from './h265.js';
 import { sequenceDelta } from './rtp.js';
 import type { RtpPacket } from './rtp.js';
-import type { VideoTrack } from './sdp.js';
 
 export interface DepacketizerOptions {
   /** Upper-case encoding name from the SDP (H264, H265, JPEG, ...). */
@@ -60,7 +59,7 @@ interface AccessUnit {
   fragment?: Buffer[];
 }
 
-interface VideoSize {
+export interface VideoSize {
   width: number;
   height: number;
   fps?: number;
@@ -70,6 +69,7 @@ export class VideoDepacketizer {
   private readonly family: Family;
   private readonly payloadType: number;
   private readonly donl: boolean;
+  private readonly isJpeg: boolean;
   private readonly maxBytes: number;
   private packets = 0;
   private payloadBytes = 0;
@@ -85,6 +85,7 @@ export class VideoDepacketizer {
   constructor(options: DepacketizerOptions) {
     const codec = options.codec.toUpperCase();
     this.family = codec === 'H264' ? 'h264' : codec === 'H265' ? 'h265' : 'other';
+    this.isJpeg = codec === 'JPEG';
     this.payloadType = options.payloadType;
     this.donl = options.donl === true;
     this.maxBytes = options.maxAccessUnitBytes ?? MAX_ACCESS_UNIT_BYTES;
@@ -138,6 +139,7 @@ export class VideoDepacketizer {
       this.atFrameStart = true;
     }
     if (!this.au) {
+      if (this.isJpeg && jpegFrameStart(packet.payload)) this.size ??= jpegSize(packet.payload);
       const cleanStart = this.family !== 'other' || this.atFrameStart || jpegFrameStart(packet.payload);
       this.au = { timestamp: packet.timestamp, nals: [], bytes: 0, broken: gap || !cleanStart };
     } else if (gap) {
@@ -354,37 +356,9 @@ function jpegFrameStart(payload: Buffer): boolean {
   return payload.length >= 8 && payload[1] === 0 && payload[2] === 0 && payload[3] === 0;
 }
 
-/** Depacketizer options for the track an SDP announced (sprop-* for the size). */
-export function depacketizerOptionsFor(track: VideoTrack): DepacketizerOptions {
-  const codec = track.codec.toUpperCase();
-  const donDiff = Number.parseInt(track.fmtp['sprop-max-don-diff'] ?? '0', 10);
-  return {
-    codec,
-    payloadType: track.payloadType,
-    parameterSets: parameterSetsFor(codec, track.fmtp),
-    ...(codec === 'H265' && donDiff > 0 ? { donl: true } : {}),
-  };
-}
-
-/** The out-of-band parameter sets of an fmtp line (RFC 6184 §8.1, RFC 7798 §7.1). */
-export function parameterSetsFor(codec: string, fmtp: Record<string, string>): Buffer[] {
-  const upper = codec.toUpperCase();
-  if (upper === 'H264') return parseSpropParameterSets(fmtp['sprop-parameter-sets'] ?? '');
-  if (upper === 'H265') return parseH265SpropSets(fmtp);
-  return [];
-}
-
-/** Width, height (and fps) from parameter sets, e.g. to report the size before any frame arrives. */
-export function sizeFromParameterSets(codec: string, sets: Buffer[]): VideoSize | undefined {
-  const upper = codec.toUpperCase();
-  for (const set of sets) {
-    const info =
-      upper === 'H264' && h264NalType(set) === H264_NAL.SPS
-        ? parseH264Sps(set)
-        : upper === 'H265' && h265NalType(set) === H265_NAL.SPS
-          ? parseH265Sps(set)
-          : undefined;
-    if (info) return { width: info.width, height: info.height, ...(info.fps !== undefined ? { fps: info.fps } : {}) };
-  }
-  return undefined;
+/** RFC 2435 §3.1: the JPEG main header carries width and height in 8-pixel units (bytes 6 and 7). */
+function jpegSize(payload: Buffer): VideoSize | undefined {
+  const width = (payload[6] ?? 0) * 8;
+  const height = (payload[7] ?? 0) * 8;
+  return width > 0 && height > 0 ? { width, height } : undefined;
 }

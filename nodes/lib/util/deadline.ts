@@ -27,7 +27,8 @@ export class Deadline {
 
   /** Time a phase may wait: its own cap, never beyond the overall deadline. */
   phaseMs(capMs: number): number {
-    return Math.max(0, Math.min(capMs, this.remaining()));
+    // Whole milliseconds: AbortSignal.timeout() rejects fractions.
+    return Math.max(0, Math.ceil(Math.min(capMs, this.remaining())));
   }
 
   expired(): boolean {

@@ -1,12 +1,8 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import {
-  depacketizerOptionsFor,
-  parameterSetsFor,
-  sizeFromParameterSets,
-  VideoDepacketizer,
-} from '../../../nodes/lib/probe/depacketizer.js';
+import { VideoDepacketizer } from '../../../nodes/lib/probe/depacketizer.js';
+import { depacketizerOptionsFor, parameterSetsFor, sizeFromParameterSets } from '../../../nodes/lib/probe/video-track.js';
 import type { DepacketizerEvent, DepacketizerOptions, KeyframeEvent } from '../../../nodes/lib/probe/depacketizer.js';
 import { parseRtp } from '../../../nodes/lib/probe/rtp.js';
 import { firstVideo, parseSdp } from '../../../nodes/lib/probe/sdp.js';
@@ -426,7 +422,8 @@ describe('VideoDepacketizer, other codecs', () => {
     const payloads = frameB.map((p) => parseRtp(p)?.payload as Buffer);
     assert.equal(keys[0]?.bytes, totalBytes(payloads));
     assert.equal(keys[0]?.digest, expectedDigest(payloads));
-    assert.equal(keys[0]?.width, undefined);
+    // RFC 2435 §3.1: width 40 and height 30 in 8-pixel units.
+    assert.deepEqual([keys[0]?.width, keys[0]?.height], [320, 240]);
   });
 
   it('JPEG: a session that starts at fragment offset 0 counts its first frame', () => {

@@ -103,6 +103,7 @@ describe('RTSP probe against GStreamer RTSP server', () => {
     const r = await probe({ url: gst.url('/mjpeg-rtp') }, { timeoutMs: 8000 });
     assert.equal(r.code, 'ok', r.message);
     assert.equal(r.media?.codec, 'JPEG');
+    assert.deepEqual([r.media?.width, r.media?.height], [320, 240]);
   });
 
   it('a closed port is refused', async () => {

@@ -117,7 +117,7 @@ export class RtspConnection {
   async farewell(method: string, uri: string, headers: Record<string, string>, graceMs: number): Promise<void> {
     if (this.failure !== undefined || this.socket.destroyed) return;
     try {
-      await this.request(method, uri, headers, graceMs, AbortSignal.timeout(graceMs + 50));
+      await this.request(method, uri, headers, graceMs, AbortSignal.timeout(Math.ceil(graceMs) + 50));
     } catch {
       // The camera may close before answering TEARDOWN; either way the session is over.
     }

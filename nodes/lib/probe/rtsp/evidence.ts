@@ -4,7 +4,8 @@
  * `decode`). RTP comes either interleaved on the control connection or over UDP.
  */
 import { abortReason } from '../../util/deadline.js';
-import { depacketizerOptionsFor, VideoDepacketizer } from '../depacketizer.js';
+import { VideoDepacketizer } from '../depacketizer.js';
+import { depacketizerOptionsFor } from '../video-track.js';
 import type { DepacketizerEvent } from '../depacketizer.js';
 import { isRtcp, parseRtp } from '../rtp.js';
 import type { VideoTrack } from '../sdp.js';

@@ -5,7 +5,7 @@
  * ../depacketizer.ts and evidence collection in ./evidence.ts.
  */
 import { Authenticator, describeChallenges, parseChallenges } from '../auth.js';
-import { parameterSetsFor, sizeFromParameterSets } from '../depacketizer.js';
+import { parameterSetsFor, sizeFromParameterSets } from '../video-track.js';
 import { audioCodec, firstVideo, parseSdp, resolveControlUrl } from '../sdp.js';
 import { ProbeError } from '../../util/errors.js';
 import type { Outcome, ProbeContext } from '../types.js';
