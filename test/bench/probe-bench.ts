@@ -228,9 +228,11 @@ async function main(): Promise<void> {
   const bin = resolveFfprobe();
   if (!bin) throw new Error('no ffprobe on PATH and no ffprobe-static binary for this platform');
   const ffprobeVersion = execFileSync(bin, ['-version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
-  // Shared media: like a real camera, the encoder runs before and between probes, so each probe
-  // joins mid-GOP instead of getting a fresh pipeline that starts with a keyframe.
-  const gst = await startGstRtspServer({ shared: true });
+  // One pipeline per client (the fixture's default; its shared mode crashes gst-rtsp-server 1.22
+  // under concurrent sessions). Each probe therefore meets a fresh encoder that starts with a
+  // keyframe: the keyframe level's wall time is a best case (a real camera is mid-GOP), its CPU
+  // cost on our side is not.
+  const gst = await startGstRtspServer();
   try {
     const url = gst.url(values.mount);
     console.log(`GStreamer RTSP server on ${url}; ${ffprobeVersion}`);
@@ -261,6 +263,7 @@ async function main(): Promise<void> {
       console.log(`CPU per probe, ffprobe / ${name}: ${ratio}×${name === 'native decode' ? '' : ratio >= 50 ? '  (goal ≥ 50×: met)' : '  (goal ≥ 50×: NOT met)'}`);
     }
     for (const r of runs) for (const f of r.failures) console.log(`  ${r.name} failure: ${f}`);
+    if (runs.some((r) => r.failures.length > 0)) console.log(`\nGStreamer stderr (tail):\n${gst.stderr().slice(-2000)}`);
 
     const dir = join(process.cwd(), 'bench-results');
     mkdirSync(dir, { recursive: true });

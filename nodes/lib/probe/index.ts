@@ -35,9 +35,15 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timings: Timings = {};
   const deadline = new Deadline(timeoutMs);
-  const hardStop = new AbortController();
-  const stopTimer = setTimeout(() => hardStop.abort(new ProbeError('timeout', `probe exceeded its ${timeoutMs} ms deadline`)), timeoutMs + HARD_STOP_GRACE_MS);
-  const signal = options.signal ? AbortSignal.any([options.signal, hardStop.signal]) : hardStop.signal;
+  // One controller serves both the caller's abort and the hard stop (cheaper than AbortSignal.any
+  // on a hot path that runs tens of thousands of times an hour).
+  const stop = new AbortController();
+  const stopTimer = setTimeout(() => stop.abort(new ProbeError('timeout', `probe exceeded its ${timeoutMs} ms deadline`)), timeoutMs + HARD_STOP_GRACE_MS);
+  const callerSignal = options.signal;
+  const onCallerAbort = () => stop.abort(callerSignal?.reason);
+  if (callerSignal?.aborted) onCallerAbort();
+  else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+  const signal = stop.signal;
   const ctx: ProbeContext = {
     url,
     ...(credentials ? { credentials } : {}),
@@ -65,6 +71,7 @@ export async function probe(target: ProbeTarget, options: ProbeOptions = {}): Pr
     outcome = failure(err, url);
   } finally {
     clearTimeout(stopTimer);
+    callerSignal?.removeEventListener('abort', onCallerAbort);
   }
 
   const secrets = [credentials?.password];

@@ -8,13 +8,8 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  classifyFailure,
-  decodeWithFfprobe,
-  ffprobeArgs,
-  parseFfprobeOutput,
-  resolveFfprobe,
-} from '../../../nodes/lib/probe/ffprobe.js';
+import { classifyFailure, decodeWithFfprobe, ffprobeArgs, resolveFfprobe } from '../../../nodes/lib/probe/ffprobe.js';
+import { parseFfprobeOutput } from '../../../nodes/lib/probe/ffprobe-output.js';
 import { ProbeError } from '../../../nodes/lib/util/errors.js';
 import { GST_PASSWORD, GST_USER, startGstRtspServer } from '../../fixtures/gst-rtsp.js';
 import { makeContext } from '../../fixtures/probe-context.js';
@@ -41,11 +36,11 @@ async function rejectsWith(work: Promise<unknown>, code: string): Promise<ProbeE
   assert.fail(`expected ${code}, but the decode succeeded`);
 }
 
-void describe('resolveFfprobe', () => {
-  void it('returns an explicit path unchanged', () => {
+describe('resolveFfprobe', () => {
+  it('returns an explicit path unchanged', () => {
     assert.equal(resolveFfprobe('/opt/custom/ffprobe'), '/opt/custom/ffprobe');
   });
-  void it('finds an executable ffprobe (PATH, else ffprobe-static) and caches it', () => {
+  it('finds an executable ffprobe (PATH, else ffprobe-static) and caches it', () => {
     const found = resolveFfprobe();
     assert.ok(found, 'no ffprobe found');
     accessSync(found, fsConstants.X_OK);
@@ -64,21 +59,21 @@ void describe('resolveFfprobe', () => {
   });
 });
 
-void describe('ffprobeArgs', () => {
-  void it('uses -timeout (µs) for RTSP on FFmpeg 5+ and TCP interleaving by default', () => {
+describe('ffprobeArgs', () => {
+  it('uses -timeout (µs) for RTSP on FFmpeg 5+ and TCP interleaving by default', () => {
     const args = ffprobeArgs('rtsp://h/x', 10_000, 5, {});
     assert.equal(args[args.indexOf('-timeout') + 1], '11000000');
     assert.equal(args[args.indexOf('-rtsp_transport') + 1], 'tcp');
     assert.ok(!args.includes('-stimeout'));
     assert.equal(args.at(-1), 'rtsp://h/x');
   });
-  void it('uses -stimeout on FFmpeg 4, where -timeout would make ffprobe listen', () => {
+  it('uses -stimeout on FFmpeg 4, where -timeout would make ffprobe listen', () => {
     const args = ffprobeArgs('rtsp://h/x', 10_000, 4, { rtspTransport: 'udp' });
     assert.ok(args.includes('-stimeout'));
     assert.ok(!args.includes('-timeout'));
     assert.equal(args[args.indexOf('-rtsp_transport') + 1], 'udp');
   });
-  void it('uses -rw_timeout for HTTP and shrinks the window on a short deadline', () => {
+  it('uses -rw_timeout for HTTP and shrinks the window on a short deadline', () => {
     const args = ffprobeArgs('http://h/x', 2_000, 5, {});
     assert.ok(args.includes('-rw_timeout'));
     assert.ok(!args.includes('-rtsp_transport'));
@@ -86,18 +81,18 @@ void describe('ffprobeArgs', () => {
   });
 });
 
-void describe('parseFfprobeOutput', () => {
-  void it('rejects what is not ffprobe JSON with a reason', () => {
+describe('parseFfprobeOutput', () => {
+  it('rejects what is not ffprobe JSON with a reason', () => {
     assert.deepEqual(parseFfprobeOutput('oops'), { kind: 'unparsable', reason: 'not JSON (4 bytes)' });
     assert.equal(parseFfprobeOutput('[]').kind, 'unparsable');
     assert.equal(parseFfprobeOutput('{"packets":[]}').kind, 'unparsable');
     assert.equal(parseFfprobeOutput('{"streams":[1]}').kind, 'unparsable');
   });
-  void it('reports no_video with the streams it did find', () => {
+  it('reports no_video with the streams it did find', () => {
     const out = parseFfprobeOutput('{"streams":[{"index":0,"codec_type":"audio","codec_name":"pcm_mulaw"}]}');
     assert.deepEqual(out, { kind: 'no_video', streams: 'audio (pcm_mulaw)' });
   });
-  void it('measures fps and bitrate from packet timestamps and sizes, not from the header', () => {
+  it('measures fps and bitrate from packet timestamps and sizes, not from the header', () => {
     const packets = [0, 0.2, 0.4, 0.6, 0.8].map((t) => ({ type: 'packet', stream_index: 0, pts_time: String(t), size: '5000' }));
     const frames = packets.map(() => ({ type: 'frame', stream_index: 0, width: 640, height: 480 }));
     const audio = { type: 'packet', stream_index: 1, pts_time: '0.1', size: '160' };
@@ -118,7 +113,7 @@ void describe('parseFfprobeOutput', () => {
   });
 });
 
-void describe('classifyFailure', () => {
+describe('classifyFailure', () => {
   const cases: [string, string][] = [
     ['[rtsp @ 0x55d1] method DESCRIBE failed: 401 Unauthorized\nrtsp://a:***@h/x: Server returned 401 Unauthorized (authorization failed)', 'auth_failed'],
     ['http://h/x: Server returned 403 Forbidden (access denied)', 'auth_failed'],
@@ -131,7 +126,7 @@ void describe('classifyFailure', () => {
     ['rtsp://h/x: Invalid data found when processing input', 'protocol_error'],
   ];
   for (const [stderr, code] of cases) {
-    void it(`${code}: ${stderr.slice(0, 60)}`, () => {
+    it(`${code}: ${stderr.slice(0, 60)}`, () => {
       const err = classifyFailure(stderr, 1);
       assert.equal(err.code, code);
       assert.doesNotMatch(err.message, /0x[0-9a-f]+\]/, 'the [demuxer @ address] prefix is noise');
@@ -139,7 +134,7 @@ void describe('classifyFailure', () => {
   }
 });
 
-void describe('decodeWithFfprobe against GStreamer RTSP server', () => {
+describe('decodeWithFfprobe against GStreamer RTSP server', () => {
   let gst: Awaited<ReturnType<typeof startGstRtspServer>>;
   before(async () => {
     gst = await startGstRtspServer();
@@ -148,7 +143,7 @@ void describe('decodeWithFfprobe against GStreamer RTSP server', () => {
     await gst?.stop();
   });
 
-  void it('decodes H.264 640x480 at 10 fps and reports a bitrate', async () => {
+  it('decodes H.264 640x480 at 10 fps and reports a bitrate', async () => {
     const ctx = decodeCtx(gst.url('/h264'));
     const report = await decodeWithFfprobe(ctx, gst.url('/h264'));
     assert.equal(report.codec, 'h264');
@@ -162,7 +157,7 @@ void describe('decodeWithFfprobe against GStreamer RTSP server', () => {
     assert.ok(ctx.timings.firstFrameMs !== undefined && ctx.timings.firstFrameMs > 0);
   });
 
-  void it('decodes H.265 320x240 (codec "hevc")', async () => {
+  it('decodes H.265 320x240 (codec "hevc")', async () => {
     const ctx = decodeCtx(gst.url('/h265'));
     const report = await decodeWithFfprobe(ctx, gst.url('/h265'));
     assert.equal(report.codec, 'hevc');
@@ -171,7 +166,7 @@ void describe('decodeWithFfprobe against GStreamer RTSP server', () => {
     assert.ok(report.fps !== undefined && Math.abs(report.fps - 10) < 0.5, `fps ${String(report.fps)}`);
   });
 
-  void it('reports the audio codec beside the video', async () => {
+  it('reports the audio codec beside the video', async () => {
     const ctx = decodeCtx(gst.url('/h264-audio'));
     const report = await decodeWithFfprobe(ctx, gst.url('/h264-audio'));
     assert.equal(report.codec, 'h264');
@@ -180,14 +175,14 @@ void describe('decodeWithFfprobe against GStreamer RTSP server', () => {
   });
 
   for (const mount of ['/basic', '/digest']) {
-    void it(`${mount}: decodes with the right password`, async () => {
+    it(`${mount}: decodes with the right password`, async () => {
       const url = gst.url(mount, { user: GST_USER, pass: GST_PASSWORD });
       const ctx = decodeCtx(url);
       const report = await decodeWithFfprobe(ctx, url);
       assert.equal(report.codec, 'h264');
     });
 
-    void it(`${mount}: auth_failed with a wrong password, which never appears in the error`, async () => {
+    it(`${mount}: auth_failed with a wrong password, which never appears in the error`, async () => {
       const wrong = 'wr0ngPa55';
       const url = gst.url(mount, { user: GST_USER, pass: wrong });
       const ctx = decodeCtx(url);
@@ -197,18 +192,18 @@ void describe('decodeWithFfprobe against GStreamer RTSP server', () => {
     });
   }
 
-  void it('not_found for a mount that does not exist', async () => {
+  it('not_found for a mount that does not exist', async () => {
     const ctx = decodeCtx(gst.url('/nope'));
     await rejectsWith(decodeWithFfprobe(ctx, gst.url('/nope')), 'not_found');
   });
 
-  void it('no_video for the audio-only mount', async () => {
+  it('no_video for the audio-only mount', async () => {
     const ctx = decodeCtx(gst.url('/audio'));
     const err = await rejectsWith(decodeWithFfprobe(ctx, gst.url('/audio')), 'no_video');
     assert.match(err.message, /pcm_mulaw/);
   });
 
-  void it('abort kills ffprobe within a second and leaves no child process', async () => {
+  it('abort kills ffprobe within a second and leaves no child process', async () => {
     const before = await processHandles();
     const ctx = decodeCtx(gst.url('/h264'));
     const work = decodeWithFfprobe(ctx, gst.url('/h264'));
@@ -223,16 +218,18 @@ void describe('decodeWithFfprobe against GStreamer RTSP server', () => {
   });
 });
 
-void describe('decodeWithFfprobe network faults', () => {
-  void it('refused on a closed port', async () => {
+describe('decodeWithFfprobe network faults', () => {
+  it('refused on a closed port', async () => {
     const port = await freePort();
     const url = `rtsp://admin:${GST_PASSWORD}@127.0.0.1:${port}/x`;
     const ctx = decodeCtx(url);
     const err = await rejectsWith(decodeWithFfprobe(ctx, url), 'refused');
     assert.ok(!err.message.includes(GST_PASSWORD), err.message);
+    // ffprobe quotes the URL with its password: the message must show it masked, not dropped.
+    assert.match(err.message, /rtsp:\/\/admin:\*\*\*@127\.0\.0\.1/);
   });
 
-  void it('timeout, on the deadline, when the server accepts and never answers', async () => {
+  it('timeout, on the deadline, when the server accepts and never answers', async () => {
     const sockets = new Set<Socket>();
     const server = createServer((s) => sockets.add(s));
     await listen(server);
@@ -251,14 +248,14 @@ void describe('decodeWithFfprobe network faults', () => {
     }
   });
 
-  void it('protocol_error when the ffprobe binary does not exist', async () => {
+  it('protocol_error when the ffprobe binary does not exist', async () => {
     const ctx = decodeCtx('rtsp://127.0.0.1:1/x');
     ctx.ffprobePath = '/nonexistent/ffprobe';
     await rejectsWith(decodeWithFfprobe(ctx, 'rtsp://127.0.0.1:1/x'), 'protocol_error');
   });
 });
 
-void describe('decodeWithFfprobe against ffmpeg-served HTTP streams', () => {
+describe('decodeWithFfprobe against ffmpeg-served HTTP streams', () => {
   const children: ChildProcess[] = [];
   let dir = '';
   after(async () => {
@@ -266,7 +263,7 @@ void describe('decodeWithFfprobe against ffmpeg-served HTTP streams', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  void it('decodes MJPEG over HTTP (ffmpeg -f mpjpeg -listen 1)', async () => {
+  it('decodes MJPEG over HTTP (ffmpeg -f mpjpeg -listen 1)', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/cam.mjpg`;
     children.push(
@@ -282,7 +279,7 @@ void describe('decodeWithFfprobe against ffmpeg-served HTTP streams', () => {
     assert.ok(report.framesDecoded > 0);
   });
 
-  void it('decodes a live HLS playlist written by ffmpeg and served by python http.server', async () => {
+  it('decodes a live HLS playlist written by ffmpeg and served by python http.server', async () => {
     dir = mkdtempSync(join(tmpdir(), 'sp-hls-'));
     children.push(
       spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10',

@@ -12,6 +12,8 @@ import { header, RtspWireParser } from './wire.js';
 import type { RtspMessage } from './wire.js';
 
 const USER_AGENT = 'StreamPulse';
+/** Ends a connection we closed ourselves; nobody waits on it then, so one shared instance will do. */
+const CLOSED_BY_US = new ProbeError('protocol_error', 'connection closed');
 
 interface Pending {
   cseq: number;
@@ -124,7 +126,7 @@ export class RtspConnection {
   }
 
   close(): void {
-    this.fail(new ProbeError('protocol_error', 'connection closed'));
+    this.fail(CLOSED_BY_US);
     this.socket.destroy();
   }
 
