@@ -24,12 +24,15 @@ const nodesDir = join(root, 'nodes');
 for (const name of readdirSync(nodesDir)) {
   const src = join(nodesDir, name);
   if (name === 'lib' || !statSync(src).isDirectory()) continue;
+  let editorFiles = false;
   for (const entry of readdirSync(src)) {
     if (entry.endsWith('.html') || entry === 'locales') {
       cpSync(join(src, entry), join(out, 'nodes', name, entry), { recursive: true });
+      editorFiles = true;
     }
   }
-  if (existsSync(join(root, 'icons'))) {
+  // Only node folders (those with editor files) get the icons; cli/ and shared/ do not.
+  if (editorFiles && existsSync(join(root, 'icons'))) {
     cpSync(join(root, 'icons'), join(out, 'nodes', name, 'icons'), { recursive: true });
   }
 }

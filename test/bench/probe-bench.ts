@@ -44,6 +44,8 @@ interface Run {
   latencyMs: { p50: number; p95: number; max: number };
   peakRssMB: number;
   maxRssMB?: number;
+  /** Media read per probe to reach the evidence (native levels): what each level costs the network. */
+  mediaKiBPerProbe?: number;
   failures: string[];
 }
 
@@ -129,8 +131,10 @@ async function nativeRun(url: string, verify: VerifyLevel, count: number, concur
   const cpu0 = selfCpuMs();
   const children0 = reapedChildrenCpuMs();
   const t0 = performance.now();
+  let mediaBytes = 0;
   const { latencies, failures } = await pool(count, concurrency, async () => {
     const result: ProbeResult = await probe({ url, verify }, { timeoutMs: PROBE_TIMEOUT_MS });
+    mediaBytes += result.evidence?.mediaBytes ?? 0;
     return result.ok ? undefined : `${result.code}: ${result.message}`;
   });
   const wallS = (performance.now() - t0) / 1000;
@@ -148,6 +152,7 @@ async function nativeRun(url: string, verify: VerifyLevel, count: number, concur
     latencyMs: percentiles(latencies),
     peakRssMB: mb(peak),
     maxRssMB: mb(process.resourceUsage().maxRSS * 1024),
+    mediaKiBPerProbe: round(mediaBytes / count / 1024, 1),
     failures: summarize(failures),
   };
 }
@@ -213,10 +218,11 @@ function summarize(failures: string[]): string[] {
 const round = (v: number, digits: number): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
 function table(runs: Run[]): string {
-  const head = ['run', 'probes', 'conc', 'ok', 'wall s', 'probes/s', 'CPU ms/probe', 'p50 ms', 'p95 ms', 'peak RSS MB'];
+  const head = ['run', 'probes', 'conc', 'ok', 'wall s', 'probes/s', 'CPU ms/probe', 'p50 ms', 'p95 ms', 'media KiB', 'peak RSS MB'];
   const rows = runs.map((r) => [
     r.name, String(r.probes), String(r.concurrency), String(r.ok), r.wallS.toFixed(2), r.probesPerS.toFixed(2),
     r.cpuMsPerProbe.toFixed(3), String(r.latencyMs.p50), String(r.latencyMs.p95),
+    r.mediaKiBPerProbe !== undefined ? r.mediaKiBPerProbe.toFixed(1) : '-',
     r.maxRssMB !== undefined ? `${r.peakRssMB} (max ${r.maxRssMB})` : String(r.peakRssMB),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
