@@ -1,0 +1,3 @@
+export { ProbeScheduler } from './scheduler.js';
+export type { RunInfo, RunReport, SchedulableStream, SchedulerOptions, SchedulerStats } from './scheduler.js';
+export { hostKey } from './host.js';
