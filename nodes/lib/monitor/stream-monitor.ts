@@ -52,6 +52,8 @@ export class StreamMonitor {
   private readonly clock: Clock;
   private readonly keyframeEveryMs: number;
   private isPaused = false;
+  /** Aborted by close(): one-off probes (probeOnce) are not the scheduler's, so it cannot stop them. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: MonitorOptions) {
     this.probe = options.probe ?? probeCore;
@@ -90,7 +92,8 @@ export class StreamMonitor {
   /** Probes a stream that is not in the list, once; its health starts from nothing. */
   async probeOnce(stream: StreamConfig, signal?: AbortSignal): Promise<Heartbeat> {
     const level = chooseLevel(stream.verify, undefined, this.clock.now(), this.keyframeEveryMs);
-    const result = await this.probe(target(stream, level), { timeoutMs: stream.timeoutMs, ...(signal ? { signal } : {}) });
+    const aborted = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+    const result = await this.probe(target(stream, level), { timeoutMs: stream.timeoutMs, signal: aborted });
     const { health } = new HealthTracker(stream.id, this.options.health).update(result);
     return { ...result, health };
   }
@@ -121,6 +124,7 @@ export class StreamMonitor {
 
   /** Stops every timer and aborts every probe; resolves when they have settled. */
   close(): Promise<void> {
+    this.closing.abort(new DOMException('the monitor was closed', 'AbortError'));
     return this.scheduler.close();
   }
 
