@@ -4,7 +4,7 @@
  * message carry no password. Never rejects for a camera fault; rejects only when the caller
  * aborts (with the signal's reason) or when the target itself is invalid (TypeError).
  */
-import type { ProbeCode, ProbeResult, Protocol, Timings } from '../heartbeat.js';
+import type { ProbeResult, Protocol, Timings } from '../heartbeat.js';
 import { Deadline, isAbortError } from '../util/deadline.js';
 import { classifyNetworkError, ProbeError } from '../util/errors.js';
 import { redactText, redactUrl } from '../util/redact.js';
@@ -164,4 +164,3 @@ export function defaultId(url: URL): string {
   return raw.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'stream';
 }
 
-export type { ProbeCode };
