@@ -100,6 +100,10 @@ export async function bindUdpPair(remoteHost: string): Promise<UdpPair> {
       const port = rtp.address().port;
       if (port % 2 !== 0 || port === 65535) throw new Error('odd port');
       await bind(rtcp, port + 1);
+      // An unhandled 'error' on a dgram socket would crash the process; a probe only reads, and a
+      // missing packet already shows up as no_frame.
+      rtp.on('error', () => {});
+      rtcp.on('error', () => {});
       return { rtp, rtcp, ports: [port, port + 1], close };
     } catch {
       safeClose(rtp);
