@@ -7,13 +7,14 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist');
+// STREAMPULSE_BUILD_OUT: a private output directory (a second build beside dist/, e.g. while tests run).
+const out = process.env.STREAMPULSE_BUILD_OUT ?? join(root, 'dist');
 
 rmSync(out, { recursive: true, force: true });
 // tsc still emits when it finds type errors; copy the assets anyway, then fail the build.
 let typeErrors = false;
 try {
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], {
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', out], {
     stdio: 'inherit',
   });
 } catch {

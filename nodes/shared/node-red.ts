@@ -45,6 +45,33 @@ export interface NodeConstructor<Def extends NodeDef> {
   (this: Node, def: Def): void;
 }
 
+/** The part of an Express request our HTTP handlers read (Node-RED 4 runs Express 4, 5 runs Express 5). */
+export interface HttpRequest {
+  method: string;
+  /** Path relative to where the app is mounted (Node-RED's httpNodeRoot), without the query. */
+  path: string;
+  /** Path and query as received, including the mount prefix. */
+  originalUrl: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Express's parsed body when a body parser ran (Node-RED parses JSON and text for httpNode routes). */
+  body?: unknown;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  headersSent: boolean;
+  writableEnded: boolean;
+  destroyed: boolean;
+  setHeader(name: string, value: string | number): void;
+  write(chunk: string | Buffer): boolean;
+  end(chunk?: string | Buffer): void;
+  once(event: 'drain' | 'close', listener: () => void): void;
+  off(event: 'drain' | 'close', listener: () => void): void;
+}
+
+export type HttpNext = (err?: unknown) => void;
+export type HttpHandler = (req: HttpRequest, res: HttpResponse, next: HttpNext) => void;
+
 export interface NodeAPI {
   nodes: {
     createNode(node: Node, def: NodeDef): void;
@@ -56,6 +83,8 @@ export interface NodeAPI {
     ): void;
   };
   settings: { userDir?: string; [key: string]: unknown };
+  /** Node-RED's HTTP app for flows (absent when httpNodeRoot is false); its routes share httpNodeAuth. */
+  httpNode?: { use(handler: HttpHandler): void };
   util: { cloneMessage<T extends NodeMessage>(msg: T): T };
   /** i18n lookup in this module's locales/<lang>/<node>.json catalogue. */
   _(key: string, substitutions?: Record<string, string | number>): string;

@@ -6,11 +6,14 @@ import type { SourceState } from '../streampulse-cameras/camera-source.js';
 import type { CamerasNode } from '../streampulse-cameras/cameras.js';
 import { StreamMonitor } from '../lib/monitor/stream-monitor.js';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from '../shared/node-red.js';
+import type { StoreNode } from '../streampulse-store/store-config.js';
 import { parseCommand } from './input.js';
 import { statusFor } from './status.js';
 
 interface StreamProbeDef extends NodeDef {
   cameras?: string;
+  /** Optional streampulse-store: health (state, since, streaks) is saved there and restored on start. */
+  store?: string;
   maxConcurrent?: number | string;
   maxPerHost?: number | string;
   failuresToOffline?: number | string;
@@ -28,6 +31,7 @@ export = function register(RED: NodeAPI): void {
 
 function start(RED: NodeAPI, node: Node, def: StreamProbeDef): void {
   const cameras = def.cameras ? (RED.nodes.getNode(def.cameras) as CamerasNode | null) : null;
+  const store = def.store ? (RED.nodes.getNode(def.store) as StoreNode | null)?.service : undefined;
   let listState: SourceState | undefined;
 
   const monitor = new StreamMonitor({
@@ -36,6 +40,7 @@ function start(RED: NodeAPI, node: Node, def: StreamProbeDef): void {
     health: { failuresToOffline: positive(def.failuresToOffline, 2) },
     onHeartbeat: (heartbeat, outage) => {
       const msg: NodeMessage = { topic: heartbeat.stream.id, payload: heartbeat, ...(outage ? { outage } : {}) };
+      if (heartbeat.health.changed) store?.saveHealth(monitor.healthSnapshots(heartbeat.stream.id));
       node.send([msg, heartbeat.health.changed ? RED.util.cloneMessage(msg) : null]);
       refreshStatus();
     },
@@ -66,17 +71,27 @@ function start(RED: NodeAPI, node: Node, def: StreamProbeDef): void {
     node.status({ fill: 'red', shape: 'ring', text: RED._('stream-probe.status.noCameras') });
     node.error(RED._('stream-probe.errors.noCameras'));
   } else {
-    unsubscribe = cameras.subscribe((state) => {
-      listState = state;
-      if (state.ok) {
-        monitor.setStreams(state.streams);
-        if (state.warnings.length > 0) node.warn(state.warnings.join('\n'));
-      } else {
-        node.error(state.errors.join('\n'));
-        if (state.lastGood) monitor.setStreams(state.lastGood);
-      }
-      showStatus();
-    });
+    const subscribe = (): void => {
+      if (closing) return;
+      unsubscribe = cameras.subscribe((state) => {
+        listState = state;
+        if (state.ok) {
+          monitor.setStreams(state.streams);
+          if (state.warnings.length > 0) node.warn(state.warnings.join('\n'));
+        } else {
+          node.error(state.errors.join('\n'));
+          if (state.lastGood) monitor.setStreams(state.lastGood);
+        }
+        showStatus();
+      });
+    };
+    // Restore saved health before the first probe, so a restart keeps each camera's `since`.
+    if (store) {
+      withTimeout(store.healthSnapshots(), RESTORE_WAIT_MS).then((snapshots) => {
+        if (snapshots) monitor.restoreHealth(snapshots);
+        subscribe();
+      }, subscribe);
+    } else subscribe();
   }
 
   node.on('input', (msg, send, done) => {
@@ -120,6 +135,8 @@ function start(RED: NodeAPI, node: Node, def: StreamProbeDef): void {
     closing = true;
     unsubscribe?.();
     clearTimeout(statusTimer);
+    // Queued before the store's config node closes (Node-RED stops config nodes last), so it is flushed.
+    store?.saveHealth(monitor.healthSnapshots());
     monitor.close().then(
       () => done(),
       () => done(),
@@ -128,6 +145,16 @@ function start(RED: NodeAPI, node: Node, def: StreamProbeDef): void {
 }
 
 const STATUS_EVERY_MS = 1000;
+/** A database that cannot answer within this time does not hold probing back. */
+const RESTORE_WAIT_MS = 3000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 function positive(value: number | string | undefined, fallback: number): number {
   const n = Number(value);

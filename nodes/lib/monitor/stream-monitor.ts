@@ -6,7 +6,7 @@
 import type { StreamConfig } from '../config/index.js';
 import type { Heartbeat, ProbeResult } from '../heartbeat.js';
 import { HealthTracker } from '../health/index.js';
-import type { HealthOptions, Outage } from '../health/index.js';
+import type { HealthOptions, HealthSnapshot, Outage } from '../health/index.js';
 import { probe as probeCore } from '../probe/index.js';
 import type { ProbeOptions, ProbeTarget } from '../probe/index.js';
 import { ProbeScheduler } from '../schedule/index.js';
@@ -52,6 +52,8 @@ export class StreamMonitor {
   private readonly clock: Clock;
   private readonly keyframeEveryMs: number;
   private isPaused = false;
+  /** Saved health (from a store) for streams not tracked yet: taken when they are added. */
+  private readonly restored = new Map<string, HealthSnapshot>();
   /** Aborted by close(): one-off probes (probeOnce) are not the scheduler's, so it cannot stop them. */
   private readonly closing = new AbortController();
 
@@ -75,9 +77,30 @@ export class StreamMonitor {
     for (const stream of streams) {
       const known = this.tracked.get(stream.id);
       if (known) known.stream = stream;
-      else this.tracked.set(stream.id, { stream, tracker: new HealthTracker(stream.id, this.options.health), memory: undefined });
+      else this.tracked.set(stream.id, { stream, tracker: this.newTracker(stream.id), memory: undefined });
     }
     this.scheduler.setStreams(streams);
+  }
+
+  /**
+   * Takes health saved before a restart, so `since` and streaks go on where they were. Streams
+   * already probed in this run keep their live state; the others restore now or when added.
+   */
+  restoreHealth(snapshots: Readonly<Record<string, HealthSnapshot>>): void {
+    for (const [id, snapshot] of Object.entries(snapshots)) {
+      const entry = this.tracked.get(id);
+      if (!entry) this.restored.set(id, snapshot);
+      else if (!entry.memory) entry.tracker.restore(snapshot);
+    }
+  }
+
+  /** The health trackers' state, for a store (all streams, or one). */
+  healthSnapshots(id?: string): HealthSnapshot[] {
+    if (id !== undefined) {
+      const entry = this.tracked.get(id);
+      return entry ? [entry.tracker.snapshot()] : [];
+    }
+    return [...this.tracked.values()].map((entry) => entry.tracker.snapshot());
   }
 
   has(id: string): boolean {
@@ -126,6 +149,16 @@ export class StreamMonitor {
   close(): Promise<void> {
     this.closing.abort(new DOMException('the monitor was closed', 'AbortError'));
     return this.scheduler.close();
+  }
+
+  private newTracker(id: string): HealthTracker {
+    const tracker = new HealthTracker(id, this.options.health);
+    const snapshot = this.restored.get(id);
+    if (snapshot) {
+      this.restored.delete(id);
+      tracker.restore(snapshot);
+    }
+    return tracker;
   }
 
   private async runScheduled(stream: StreamConfig, signal: AbortSignal): Promise<{ ok: boolean }> {

@@ -129,7 +129,9 @@ export class Db {
   /** Every SQL statement as it starts (for tests and debugging). Returns an unsubscribe. */
   onTrace(listener: (sql: string) => void): () => void {
     this.raw.on('trace', listener);
-    return () => this.raw.off('trace', listener);
+    // removeListener, not off: node-sqlite3 overrides removeListener to stop tracing only when the
+    // last listener goes; `off` bypasses that and would switch tracing off for the others too.
+    return () => this.raw.removeListener('trace', listener);
   }
 
   get isClosed(): boolean {

@@ -10,6 +10,7 @@ export type OutageRecord = Omit<Outage, 'end' | 'durationMs'> & Partial<Pick<Out
 export type PendingRow =
   | { table: 'heartbeats'; streamId: string; ts: number; params: SqlParams; stream: StreamRow }
   | { table: 'outages'; params: SqlParams }
+  | { table: 'close-outages'; params: SqlParams }
   | { table: 'health'; params: SqlParams };
 
 export interface StreamRow {
@@ -39,8 +40,12 @@ export const UPSERT_STREAM = `INSERT INTO streams
 
 export const UPSERT_OUTAGE = `INSERT INTO outages (stream_id, start_ts, end_ts, duration_ms, code, message)
   VALUES (?, ?, ?, ?, ?, ?)
-  ON CONFLICT (stream_id, start_ts) DO UPDATE SET end_ts = excluded.end_ts,
-    duration_ms = excluded.duration_ms, code = excluded.code, message = excluded.message`;
+  ON CONFLICT (stream_id, start_ts) DO UPDATE SET end_ts = COALESCE(excluded.end_ts, outages.end_ts),
+    duration_ms = COALESCE(excluded.duration_ms, outages.duration_ms), code = excluded.code, message = excluded.message`;
+
+/** Ends a stream's open outages that began before `end` (a heartbeat source that sends no Outage). */
+export const CLOSE_OPEN_OUTAGES = `UPDATE outages SET end_ts = ?1, duration_ms = ?1 - start_ts
+  WHERE stream_id = ?2 AND end_ts IS NULL AND start_ts <= ?1`;
 
 export const UPDATE_HEALTH = 'UPDATE streams SET health_json = ? WHERE id = ?';
 
@@ -87,6 +92,10 @@ export function outageRow(outage: OutageRecord): PendingRow {
     table: 'outages',
     params: [outage.streamId, start, end, duration, outage.code, redactText(outage.message)],
   };
+}
+
+export function closeOutagesRow(streamId: string, endIso: string): PendingRow {
+  return { table: 'close-outages', params: [parseTime(endIso), streamId] };
 }
 
 export function healthRow(snapshot: HealthSnapshot): PendingRow {

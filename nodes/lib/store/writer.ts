@@ -7,8 +7,8 @@ import { classifyStoreError } from './errors.js';
 import type { StoreErrorKind } from './errors.js';
 import { migrate } from './migrations.js';
 import {
-  INSERT_HEARTBEAT, UPDATE_HEALTH, UPSERT_OUTAGE, UPSERT_STREAM,
-  healthRow, heartbeatRow, outageRow, streamParams,
+  CLOSE_OPEN_OUTAGES, INSERT_HEARTBEAT, UPDATE_HEALTH, UPSERT_OUTAGE, UPSERT_STREAM,
+  closeOutagesRow, healthRow, heartbeatRow, outageRow, streamParams,
 } from './rows.js';
 import type { OutageRecord, PendingRow, StreamRow } from './rows.js';
 
@@ -77,6 +77,11 @@ export class BatchedWriter {
   /** An outage, open (no `end`) or ended; the same (stream, start) later updates the row. */
   enqueueOutage(outage: OutageRecord): void {
     this.push(outageRow(outage));
+  }
+
+  /** Ends the stream's open outages at `endIso` (when the source sends no ended Outage). */
+  closeOpenOutages(streamId: string, endIso: string): void {
+    this.push(closeOutagesRow(streamId, endIso));
   }
 
   /** Keeps a health tracker's state on the stream's row (the stream must have a heartbeat). */
@@ -166,7 +171,9 @@ export class BatchedWriter {
         this.lastError = undefined;
         this.options.onRecover?.();
       }
-      this.arm();
+      // A full batch arrived while this one was written: write it now, not a second later.
+      if (this.queue.length >= this.maxRows) void this.flush();
+      else this.arm();
       return true;
     } catch (err) {
       // Put the batch back in front of what arrived meanwhile, oldest first.
@@ -230,13 +237,11 @@ async function writeBatch(db: Db, batch: readonly PendingRow[]): Promise<void> {
     await db.withStatement(UPSERT_STREAM, async (upsert) => {
       for (const { stream, firstSeen } of latest.values()) await upsert.run(streamParams(stream, firstSeen));
     });
-    const others = batch.filter((row) => row.table !== 'heartbeats');
+    const others = batch.filter((row): row is Exclude<PendingRow, { table: 'heartbeats' }> => row.table !== 'heartbeats');
     if (others.length === 0) return;
-    await db.withStatement(UPSERT_OUTAGE, async (outage) =>
-      db.withStatement(UPDATE_HEALTH, async (health) => {
-        for (const row of others) await (row.table === 'outages' ? outage : health).run(row.params);
-      }),
-    );
+    // In queue order: an outage opened, then ended, in one batch must end up ended.
+    const sql = { outages: UPSERT_OUTAGE, 'close-outages': CLOSE_OPEN_OUTAGES, health: UPDATE_HEALTH } as const;
+    for (const row of others) await db.run(sql[row.table], row.params);
   });
 }
 

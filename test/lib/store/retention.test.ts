@@ -24,7 +24,7 @@ describe('applyRetention', () => {
 
   it('has the documented defaults', () => {
     assert.deepEqual(DEFAULT_RETENTION, {
-      rawMs: 48 * HOUR, minuteMs: 14 * DAY, hourMs: 180 * DAY, dayMs: 5 * 365 * DAY, outageMs: 5 * 365 * DAY,
+      rawMs: 24 * HOUR, minuteMs: 7 * DAY, hourMs: 90 * DAY, dayMs: 5 * 365 * DAY, outageMs: 365 * DAY,
     });
   });
 
@@ -67,7 +67,7 @@ describe('applyRetention', () => {
   it('keeps everything inside the default policy', async () => {
     const db = await freshStore(dir.file('keep.db'));
     await insertSchedule(db, 'a', T0, T0 + DAY, 60_000, () => 'online');
-    const result = await applyRetention(db, undefined, T0 + DAY + HOUR);
+    const result = await applyRetention(db, undefined, T0 + DAY);
     assert.equal(result.heartbeats, 0);
     assert.equal(await count(db, 'SELECT COUNT(*) AS n FROM heartbeats'), 1440);
     await db.close();
