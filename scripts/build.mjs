@@ -31,6 +31,10 @@ for (const name of readdirSync(nodesDir)) {
       cpSync(join(src, entry), join(out, 'nodes', name, entry), { recursive: true });
       editorFiles = true;
     }
+    // The dashboard page (heartbeat-store serves it from beside its .js): shipped as is, no bundler.
+    if (entry === 'dashboard' && statSync(join(src, entry)).isDirectory()) {
+      cpSync(join(src, entry), join(out, 'nodes', name, entry), { recursive: true });
+    }
   }
   // Only node folders (those with editor files) get the icons; cli/ and shared/ do not.
   if (editorFiles && existsSync(join(root, 'icons'))) {

@@ -3,12 +3,14 @@
  * hot-reloaded, or the list edited in the Node-RED dialog. Subscribers (stream-probe nodes) get
  * the current state at once and every change after; an invalid file keeps the last good list.
  */
+import { resolve } from 'node:path';
 import { StreamsFileWatcher, validateStreamList } from '../lib/config/index.js';
 import type { StreamConfig, StreamsConfig } from '../lib/config/index.js';
 
+/** `file`: the streams file's absolute path when the list comes from one (the dashboard edits it). */
 export type SourceState =
-  | { ok: true; streams: StreamConfig[]; timezone?: string; warnings: string[] }
-  | { ok: false; errors: string[]; lastGood?: StreamConfig[] };
+  | { ok: true; streams: StreamConfig[]; timezone?: string; warnings: string[]; file?: string }
+  | { ok: false; errors: string[]; lastGood?: StreamConfig[]; file?: string };
 
 export type SourceListener = (state: SourceState) => void;
 
@@ -17,10 +19,12 @@ export class CameraSource {
   private readonly listeners = new Set<SourceListener>();
   private watcher: StreamsFileWatcher | undefined;
   private good: StreamConfig[] | undefined;
+  private file: string | undefined;
 
   /** A watched YAML file. Resolves once the first load is done (valid or not). */
   static async fromFile(path: string): Promise<CameraSource> {
     const source = new CameraSource();
+    source.file = resolve(path);
     const watcher = new StreamsFileWatcher(path, {
       onChange: (config) => source.apply(config),
       onError: (errors) => source.fail(errors),
@@ -61,11 +65,18 @@ export class CameraSource {
 
   private apply(config: StreamsConfig, warnings: string[] = []): void {
     this.good = config.streams;
-    this.publish({ ok: true, streams: config.streams, ...(config.timezone ? { timezone: config.timezone } : {}), warnings });
+    this.publish({
+      ok: true,
+      streams: config.streams,
+      ...(config.timezone ? { timezone: config.timezone } : {}),
+      warnings,
+      ...(this.file !== undefined ? { file: this.file } : {}),
+    });
   }
 
   private fail(errors: string[]): void {
-    this.publish({ ok: false, errors, ...(this.good ? { lastGood: this.good } : {}) });
+    // An invalid file keeps its path: the dashboard is where it can be fixed.
+    this.publish({ ok: false, errors, ...(this.good ? { lastGood: this.good } : {}), ...(this.file !== undefined ? { file: this.file } : {}) });
   }
 
   private publish(state: SourceState): void {

@@ -1,3 +1,4 @@
+import type { StreamConfig } from '../config/types.js';
 import type { ProbeCode } from '../heartbeat.js';
 import type { Db } from '../store/db.js';
 import type { WriterStats } from '../store/writer.js';
@@ -5,9 +6,20 @@ import type { WriterStats } from '../store/writer.js';
 /** One HTTP request as the Node-RED wiring hands it over (no framework objects). */
 export interface ApiRequest {
   method: string;
-  /** Relative to the configured base and without the query string, e.g. '/api/streams'. */
+  /**
+   * Relative to the configured base and without the query string, e.g. '/api/streams'; '/' is
+   * the base with its slash, '' the base without it (answered with a redirect to add it).
+   */
   path: string;
   query: URLSearchParams;
+  /** Header names lower-cased, as Node's http module gives them. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The raw request body (the caller bounds its size); absent for GET and HEAD. */
+  body?: Buffer;
+  /** The base the request came in under, e.g. '/streampulse' (for the relative redirect). */
+  base?: string;
+  /** Aborted when the client goes away before the answer is sent (stops a preview's ffmpeg). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -19,7 +31,16 @@ export interface ApiRequest {
 export interface ApiResponse {
   status: number;
   headers: Record<string, string>;
-  body: string | AsyncIterable<string>;
+  body: string | Buffer | AsyncIterable<string>;
+}
+
+/** The camera list of the `streampulse-cameras` config node, credentials included. */
+export interface CameraList {
+  streams: StreamConfig[];
+  /** IANA zone of the streams file, when it sets one. */
+  timezone?: string;
+  /** Absolute path of the streams file, when the list comes from one (then it is editable). */
+  file?: string;
 }
 
 /** Probes and failures of one stream since the node started. */
@@ -57,4 +78,24 @@ export interface ApiContext {
   rolledUpTo?: () => number | undefined;
   /** How long a request waits for the first fleet uptimes before answering without them (default 2 s). */
   uptimeWaitMs?: number;
+  /** The camera list with credentials (previews, the streams file editor); undefined when none is connected. */
+  cameras?: () => CameraList | undefined;
+  /** The token writes must carry in `X-StreamPulse-CSRF`; without one every write is refused. */
+  csrfToken?: string;
+  /** StreamPulse's version (package.json), for api/info. */
+  version?: string;
+  /** The stream-probe setting: failed probes in a row before a camera is offline (default 2). */
+  failuresToOffline?: number;
+  /** Directory of the dashboard's files (index.html, ui/*); without it the page is not served. */
+  staticDir?: string;
+  /** Preview bounds: the time a preview may take (default 8 s) and its concurrency slots. */
+  previewTimeoutMs?: number;
+  previewSlots?: PreviewSlotsLike;
+  /** ffmpeg binary for RTSP/HLS previews (default `ffmpeg` on PATH). */
+  ffmpegPath?: string;
+}
+
+/** At most N previews at once (see preview.ts); `tryAcquire` gives a release function or undefined when full. */
+export interface PreviewSlotsLike {
+  tryAcquire(): (() => void) | undefined;
 }

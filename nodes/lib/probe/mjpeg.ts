@@ -9,6 +9,7 @@ import type { HttpResponse } from './http.js';
 import { headerValue, parseContentType } from './http.js';
 import { describeStart, findJpegEnd, isBrokenJpeg } from './jpeg.js';
 import { judgeJpeg } from './snapshot.js';
+import type { FrameRead } from './snapshot.js';
 import { ProbeError } from '../util/errors.js';
 import { redactText } from '../util/redact.js';
 
@@ -31,6 +32,15 @@ class Verdict extends Error {
  * Content-Type lacks the boundary parameter (the caller sniffed it from the first line).
  */
 export async function probeMjpeg(ctx: ProbeContext, response: HttpResponse, boundaryOverride?: string): Promise<Outcome> {
+  const frame = await readMjpegFrame(ctx, response, boundaryOverride);
+  return 'outcome' in frame ? frame.outcome : judgeJpeg(ctx, frame.jpeg, 'MJPEG', frame.bytesRead);
+}
+
+/**
+ * The first whole JPEG of a multipart stream, not yet judged (the probe judges it; the
+ * dashboard's preview sends it), or the verdict when there is none. Closes the body.
+ */
+export async function readMjpegFrame(ctx: ProbeContext, response: HttpResponse, boundaryOverride?: string): Promise<FrameRead> {
   const { body } = response;
   let buf: Buffer = Buffer.alloc(0);
   let inFrame = false;
@@ -59,7 +69,7 @@ export async function probeMjpeg(ctx: ProbeContext, response: HttpResponse, boun
 
   try {
     const boundary = parseContentType(headerValue(response.headers, 'content-type')).params['boundary'] ?? boundaryOverride;
-    if (!boundary) return { code: 'protocol_error', message: 'multipart/x-mixed-replace without a boundary parameter' };
+    if (!boundary) return { outcome: { code: 'protocol_error', message: 'multipart/x-mixed-replace without a boundary parameter' } };
     // `boundary=--abc` with `--abc` in the body and `boundary=abc` with `--abc` both occur:
     // searching for the token without its dashes finds either.
     const token = Buffer.from(boundary.replace(/^-+/, '') || boundary, 'latin1');
@@ -67,7 +77,7 @@ export async function probeMjpeg(ctx: ProbeContext, response: HttpResponse, boun
     let at = buf.indexOf(token);
     while (at < 0) {
       if (buf.length > BOUNDARY_SEARCH_BYTES) {
-        return { code: 'protocol_error', message: clean(`boundary "${boundary}" not found in the first ${BOUNDARY_SEARCH_BYTES / 1024 / 1024} MB of the stream`) };
+        return { outcome: { code: 'protocol_error', message: clean(`boundary "${boundary}" not found in the first ${BOUNDARY_SEARCH_BYTES / 1024 / 1024} MB of the stream`) } };
       }
       await more();
       at = buf.indexOf(token);
@@ -81,7 +91,7 @@ export async function probeMjpeg(ctx: ProbeContext, response: HttpResponse, boun
     for (;;) {
       const nl = buf.indexOf(0x0a, pos);
       if (nl < 0) {
-        if (buf.length - pos > PART_HEADERS_LIMIT) return { code: 'protocol_error', message: 'MJPEG part headers longer than 16 KB' };
+        if (buf.length - pos > PART_HEADERS_LIMIT) return { outcome: { code: 'protocol_error', message: 'MJPEG part headers longer than 16 KB' } };
         await more();
         continue;
       }
@@ -101,7 +111,7 @@ export async function probeMjpeg(ctx: ProbeContext, response: HttpResponse, boun
     while (buf.length < start + 2) await more();
     if (buf[start] !== 0xff || buf[start + 1] !== 0xd8) {
       const type = headers.get('content-type') ?? 'no Content-Type';
-      return { code: 'bad_frame', message: clean(`MJPEG part (${type}) is not a JPEG: starts with ${describeStart(buf.subarray(start))}`) };
+      return { outcome: { code: 'bad_frame', message: clean(`MJPEG part (${type}) is not a JPEG: starts with ${describeStart(buf.subarray(start))}`) } };
     }
 
     const declared = Number(headers.get('content-length'));
@@ -114,9 +124,9 @@ export async function probeMjpeg(ctx: ProbeContext, response: HttpResponse, boun
     } else {
       jpeg = await readToEoi(start, () => buf, more, token);
     }
-    return judgeJpeg(ctx, jpeg, 'MJPEG', body.bytesRead);
+    return { jpeg, bytesRead: body.bytesRead };
   } catch (err) {
-    if (err instanceof Verdict) return err.outcome;
+    if (err instanceof Verdict) return { outcome: err.outcome };
     throw err;
   } finally {
     body.destroy();

@@ -35,7 +35,16 @@ export function judgeJpeg(ctx: ProbeContext, jpeg: Buffer, codec: 'JPEG' | 'MJPE
   return { code: 'ok', message: `${codec} ${size}${info.progressive ? ' progressive' : ''} frame received (${kb} KB)`, evidence };
 }
 
+/** A whole JPEG as read (not yet judged), or the verdict when none could be read. */
+export type FrameRead = { jpeg: Buffer; bytesRead: number } | { outcome: Outcome };
+
 export async function probeSnapshot(ctx: ProbeContext, response: HttpResponse): Promise<Outcome> {
+  const frame = await readSnapshot(response);
+  return 'outcome' in frame ? frame.outcome : judgeJpeg(ctx, frame.jpeg, 'JPEG', frame.bytesRead);
+}
+
+/** The whole body of a snapshot response (the dashboard's preview sends it as is). */
+export async function readSnapshot(response: HttpResponse): Promise<FrameRead> {
   const { body } = response;
   const parts: Buffer[] = [];
   let size = 0;
@@ -46,7 +55,7 @@ export async function probeSnapshot(ctx: ProbeContext, response: HttpResponse): 
     } catch (err) {
       if (!(err instanceof ProbeError)) throw err;
       if (err.code === 'timeout') {
-        return { code: 'no_frame', message: `the snapshot did not arrive completely before the deadline (${size} bytes received)` };
+        return { outcome: { code: 'no_frame', message: `the snapshot did not arrive completely before the deadline (${size} bytes received)` } };
       }
       // The camera hung up mid-body: what we have is a cut JPEG, which the verdict names.
       if (err.code === 'protocol_error' && size > 0) break;
@@ -55,10 +64,10 @@ export async function probeSnapshot(ctx: ProbeContext, response: HttpResponse): 
     if (!chunk) break;
     size += chunk.length;
     if (size > SNAPSHOT_LIMIT_BYTES) {
-      return { code: 'bad_frame', message: `snapshot larger than ${SNAPSHOT_LIMIT_BYTES / 1024 / 1024} MB` };
+      return { outcome: { code: 'bad_frame', message: `snapshot larger than ${SNAPSHOT_LIMIT_BYTES / 1024 / 1024} MB` } };
     }
     parts.push(chunk);
   }
-  if (size === 0) return { code: 'bad_frame', message: `${response.url.host} answered ${response.status} with an empty body` };
-  return judgeJpeg(ctx, Buffer.concat(parts, size), 'JPEG', size);
+  if (size === 0) return { outcome: { code: 'bad_frame', message: `${response.url.host} answered ${response.status} with an empty body` } };
+  return { jpeg: Buffer.concat(parts, size), bytesRead: size };
 }

@@ -115,6 +115,7 @@ export interface Answer {
 
 export async function collect(body: ApiResponse['body']): Promise<string> {
   if (typeof body === 'string') return body;
+  if (Buffer.isBuffer(body)) return body.toString('utf8');
   let text = '';
   for await (const chunk of body) text += chunk;
   return text;
@@ -122,7 +123,7 @@ export async function collect(body: ApiResponse['body']): Promise<string> {
 
 /** Calls the handler like the Node-RED wiring would; undefined when the path is not the API's. */
 export async function request(ctx: ApiContext, path: string, query = '', method = 'GET'): Promise<Answer | undefined> {
-  const res = await handleApiRequest({ method, path, query: new URLSearchParams(query) }, ctx);
+  const res = await handleApiRequest({ method, path, query: new URLSearchParams(query), headers: {} }, ctx);
   if (!res) return undefined;
   return { status: res.status, headers: res.headers, text: await collect(res.body) };
 }

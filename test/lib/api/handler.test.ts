@@ -214,7 +214,8 @@ describe('HTTP API: JSON endpoints', () => {
     assert.equal(head?.status, 200);
     assert.equal(head.text, '');
     assert.equal(head.headers['Content-Type'], 'application/json; charset=utf-8');
-    for (const path of ['/', '/index.html', '/api', '/api/config', '/api/streams/gate/frames', '/api//streams', 'api/streams', '/metrics/x']) {
+    // '/' is the dashboard's index (test/lib/api/dashboard-static.test.ts).
+    for (const path of ['/index.html', '/api', '/api/config', '/api/streams/gate/frames', '/api//streams', 'api/streams', '/metrics/x']) {
       assert.equal(await request(f.ctx, path), undefined, path);
     }
     assert.equal((await request(f.ctx, '/api/streams/'))?.status, 200, 'one trailing slash is fine');
