@@ -105,6 +105,9 @@ function start(RED: NodeAPI, node: Node, def: HealthPublishDef): void {
     status.update(link.status());
   }, TICK_MS);
 
+  // Learning streams from heartbeats, an id refused by the planner (unfit for topics, or too long
+  // with the site in front) is said once, not on every probe.
+  const warnedIds = new Set<string>();
   node.on('input', (msg, _send, done) => {
     const check = checkHeartbeat(msg.payload);
     if (!check.ok) {
@@ -112,6 +115,12 @@ function start(RED: NodeAPI, node: Node, def: HealthPublishDef): void {
       return;
     }
     publish(planner.heartbeat(check.heartbeat, readUptime(msg.uptime)));
+    const id = check.heartbeat.stream.id;
+    const skipped = planner.skipped.get(id);
+    if (skipped !== undefined && !cameras && !warnedIds.has(id)) {
+      warnedIds.add(id);
+      node.warn(skipped);
+    }
     done();
   });
 

@@ -15,6 +15,8 @@ import { systemClock } from '../util/clock.js';
 import type { Clock } from '../util/clock.js';
 import { chooseLevel, DEFAULT_KEYFRAME_EVERY_MS, mergeEvidence } from './evidence-policy.js';
 import type { StreamMemory } from './evidence-policy.js';
+import { monitorRegistry } from './registry.js';
+import { RollingHistogram } from './rolling-histogram.js';
 
 export type ProbeFunction = (target: ProbeTarget, options: ProbeOptions) => Promise<ProbeResult>;
 
@@ -56,18 +58,26 @@ export class StreamMonitor {
   private readonly restored = new Map<string, HealthSnapshot>();
   /** Aborted by close(): one-off probes (probeOnce) are not the scheduler's, so it cannot stop them. */
   private readonly closing = new AbortController();
+  /** Start minus due time of scheduled probes, for /metrics (./registry.ts). */
+  private readonly lag: RollingHistogram;
+  private readonly unregister: () => void;
 
   constructor(private readonly options: MonitorOptions) {
     this.probe = options.probe ?? probeCore;
     this.clock = options.clock ?? systemClock;
     this.keyframeEveryMs = options.keyframeEveryMs ?? DEFAULT_KEYFRAME_EVERY_MS;
+    this.lag = new RollingHistogram({ now: () => this.clock.now() });
     this.scheduler = new ProbeScheduler<StreamConfig>({
-      run: (stream, signal) => this.runScheduled(stream, signal),
+      run: (stream, signal, info) => {
+        this.lag.add(info.startedAt - info.scheduledAt);
+        return this.runScheduled(stream, signal);
+      },
       clock: this.clock,
       ...(options.maxConcurrent !== undefined ? { maxConcurrent: options.maxConcurrent } : {}),
       ...(options.maxPerHost !== undefined ? { maxPerHost: options.maxPerHost } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
     });
+    this.unregister = monitorRegistry.register(this);
   }
 
   /** Applies a new camera list: added streams start, removed stop (in-flight probe aborted), changed restart. */
@@ -145,9 +155,15 @@ export class StreamMonitor {
     return this.scheduler.stats();
   }
 
+  /** Schedule lag (start minus due time, ms) of the scheduled probes over the last minute. */
+  scheduleLag(): RollingHistogram {
+    return this.lag;
+  }
+
   /** Stops every timer and aborts every probe; resolves when they have settled. */
   close(): Promise<void> {
     this.closing.abort(new DOMException('the monitor was closed', 'AbortError'));
+    this.unregister();
     return this.scheduler.close();
   }
 

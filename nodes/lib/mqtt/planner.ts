@@ -89,7 +89,7 @@ export class PublishPlanner {
     this.learnStreams = options.learnStreams ?? false;
   }
 
-  /** Streams left out of MQTT (id → why), e.g. a stream whose id is reserved. */
+  /** Streams left out of MQTT (id → why): an id unfit for topics, or too long once `<site>_` is put in front. */
   get skipped(): ReadonlyMap<string, string> {
     return this.skippedIds;
   }
@@ -210,7 +210,7 @@ export class PublishPlanner {
 
   private learn(hb: Heartbeat): Tracked | undefined {
     if (!this.learnStreams) return undefined;
-    const problem = streamIdProblem(hb.stream.id);
+    const problem = streamIdProblem(hb.stream.id, this.naming);
     if (problem !== undefined) {
       this.skippedIds.set(hb.stream.id, problem);
       return undefined;
@@ -224,7 +224,7 @@ export class PublishPlanner {
     const next = new Map<string, Tracked>();
     this.skippedIds.clear();
     for (const camera of streams) {
-      const problem = streamIdProblem(camera.id) ?? (next.has(camera.id) ? `stream id "${camera.id}" appears twice` : undefined);
+      const problem = streamIdProblem(camera.id, this.naming) ?? (next.has(camera.id) ? `stream id "${camera.id}" appears twice` : undefined);
       if (problem !== undefined) {
         this.skippedIds.set(camera.id, problem);
         continue;
@@ -250,7 +250,8 @@ export class PublishPlanner {
     t.publishedSignature = stateSignature(hb, memory);
     t.publishedAt = now;
     t.publishedHealth = health;
-    const message = retained(stateTopic(this.naming, t.camera.id), streamStateJson(hb, memory));
+    // The site goes into the document too: a central store keys it by `<site>_<id>` (state.ts).
+    const message = retained(stateTopic(this.naming, t.camera.id), streamStateJson(hb, memory, this.naming.site));
     return change ? { ...message, change: true } : message;
   }
 

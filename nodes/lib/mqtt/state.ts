@@ -8,9 +8,15 @@
  * (frame digests, HLS sequence bookkeeping) and anything a future Heartbeat field might carry
  * never reach the broker by accident. URL and message are redacted again, because a heartbeat
  * may come from any source (issue 8: a central store ingests other sites' heartbeats).
+ *
+ * The document is itself a valid Heartbeat (heartbeat-schema.ts) plus extra keys, so a central
+ * Node-RED can feed it from a core `mqtt in` straight into heartbeat-store. With a site, its
+ * `stream.id` is `<site>_<id>` and `stream.site` names the site: two sites' "gate" cameras stay
+ * two streams there (topics.ts siteStreamId).
  */
 import type { HealthState, Heartbeat, MediaInfo, ProbeCode, Timings } from '../heartbeat.js';
 import { redactText, redactUrl } from '../util/redact.js';
+import { siteStreamId } from './topics.js';
 
 /** Uptime percentages (0–100) over the last 24 hours, 7 and 30 days, as far as known. */
 export interface UptimeStats {
@@ -49,7 +55,8 @@ export interface StreamMemory {
 }
 
 export interface StreamStatePayload {
-  stream: { id: string; name: string; url: string; protocol: string };
+  /** `id` is `<site>_<id>` when `site` is present. */
+  stream: { id: string; site?: string; name: string; url: string; protocol: string };
   ts: string;
   ok: boolean;
   code: ProbeCode;
@@ -104,11 +111,20 @@ export function rememberHeartbeat(previous: StreamMemory | undefined, hb: Heartb
   };
 }
 
-/** The state document for one heartbeat, free of secrets; keys in the Heartbeat's order, then ours. */
-export function streamStatePayload(hb: Heartbeat, memory: StreamMemory): StreamStatePayload {
+/**
+ * The state document for one heartbeat, free of secrets; keys in the Heartbeat's order, then
+ * ours. `site` is the publishing instance's site id (MqttNaming.site), if it has one.
+ */
+export function streamStatePayload(hb: Heartbeat, memory: StreamMemory, site?: string): StreamStatePayload {
   const skew = finite(hb.clockSkewMs);
   return {
-    stream: { id: hb.stream.id, name: hb.stream.name, url: redactUrl(hb.stream.url), protocol: hb.stream.protocol },
+    stream: {
+      id: siteStreamId({ site }, hb.stream.id),
+      ...(site !== undefined ? { site } : {}),
+      name: hb.stream.name,
+      url: redactUrl(hb.stream.url),
+      protocol: hb.stream.protocol,
+    },
     ts: hb.ts,
     ok: hb.ok,
     code: hb.code,
@@ -131,8 +147,8 @@ export function streamStatePayload(hb: Heartbeat, memory: StreamMemory): StreamS
   };
 }
 
-export function streamStateJson(hb: Heartbeat, memory: StreamMemory): string {
-  return JSON.stringify(streamStatePayload(hb, memory));
+export function streamStateJson(hb: Heartbeat, memory: StreamMemory, site?: string): string {
+  return JSON.stringify(streamStatePayload(hb, memory, site));
 }
 
 export interface HubCounts {

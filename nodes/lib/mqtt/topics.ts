@@ -72,10 +72,26 @@ export function resolveNaming(input: Partial<MqttNaming> = {}): NamingResult {
   return errors.length === 0 ? { ok: true, naming } : { ok: false, errors };
 }
 
-/** Why a stream cannot be published under MQTT, or undefined when it can. */
-export function streamIdProblem(id: string): string | undefined {
+/**
+ * Why a stream cannot be published under MQTT, or undefined when it can. With a site, the id
+ * the state JSON carries (`<site>_<id>`, siteStreamId) must still fit the stream id pattern,
+ * so a central store can keep it: a long id that fits alone may be too long with its site.
+ */
+export function streamIdProblem(id: string, naming?: Pick<MqttNaming, 'site'>): string | undefined {
   if (!MQTT_STREAM_ID_PATTERN.test(id)) return `stream id "${id}" is not usable in MQTT topics (lower-case letters, digits, "_", "-")`;
+  if (naming?.site !== undefined && !MQTT_STREAM_ID_PATTERN.test(siteStreamId(naming, id))) {
+    return `stream id "${id}" is too long for site "${naming.site}": "${siteStreamId(naming, id)}" would exceed 64 characters`;
+  }
   return undefined;
+}
+
+/**
+ * The stream's id as other instances see it: `<site>_<id>`, or the id alone without a site. Site
+ * ids hold no `_` (SITE_PATTERN), so the first `_` splits it again, and two sites' "gate"
+ * cameras stay two streams in a central store.
+ */
+export function siteStreamId(naming: Pick<MqttNaming, 'site'>, streamId: string): string {
+  return naming.site === undefined ? streamId : `${naming.site}_${streamId}`;
 }
 
 /** `<base>` or `<base>/<site>`: where this instance's topics live. */

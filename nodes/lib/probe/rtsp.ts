@@ -18,7 +18,7 @@ export async function probeRtsp(ctx: ProbeContext): Promise<Outcome> {
       if (attempt > 0) throw new ProbeError('protocol_error', `camera redirected twice (last to ${err.location.host}${err.location.pathname})`);
       url = err.location;
     } finally {
-      await session.close();
+      session.close();
     }
   }
 }

@@ -133,6 +133,40 @@ describe('PublishPlanner.heartbeat', () => {
   });
 });
 
+describe('PublishPlanner as a site', () => {
+  const north: MqttNaming = { ...plain, site: 'north' };
+
+  it('publishes <site>_<id> in the state document on the site\'s topics', () => {
+    const { planner } = setup({ naming: north });
+    assert.deepEqual(summary(planner.start(cameras)).slice(0, 1), ['streampulse/north/status online']);
+    const out = planner.heartbeat(heartbeat({ protocol: 'rtsp' }));
+    assert.deepEqual(out.map((m) => m.topic), ['homeassistant/device/streampulse_north_gate/config', 'streampulse/north/gate/state']);
+    const state = JSON.parse(out[1]?.payload ?? '{}') as { stream: { id: string; site: string } };
+    assert.deepEqual([state.stream.id, state.stream.site], ['north_gate', 'north']);
+  });
+
+  it('leaves out (and names) a camera whose <site>_<id> would be longer than 64 characters', () => {
+    const { planner } = setup({ naming: north });
+    const long = 'c'.repeat(60);
+    const out = planner.start([...cameras, { id: long, name: 'Long' }]);
+    assert.ok(!out.some((m) => m.topic.includes(long)));
+    assert.match(planner.skipped.get(long) ?? '', /too long for site "north"/);
+    assert.deepEqual(planner.heartbeat(heartbeat({ id: long, name: 'Long' })), []);
+    // Without a site the same id is published.
+    const { planner: plainPlanner } = setup();
+    assert.ok(plainPlanner.start([{ id: long, name: 'Long' }]).some((m) => m.topic.includes(long)));
+  });
+
+  it('learning from heartbeats, refuses such an id too', () => {
+    const { planner } = setup({ naming: north, learnStreams: true });
+    planner.start([]);
+    const long = 'c'.repeat(60);
+    assert.deepEqual(planner.heartbeat(heartbeat({ id: long })), []);
+    assert.match(planner.skipped.get(long) ?? '', /too long/);
+    assert.deepEqual(planner.heartbeat(heartbeat({ id: 'gate' })).map((m) => m.topic).slice(-1), ['streampulse/north/gate/state']);
+  });
+});
+
 describe('PublishPlanner.setStreams', () => {
   it('clears removed cameras (config and state), announces new and renamed ones, then the hub', () => {
     const { planner } = setup();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { checkHeartbeat } from '../../../nodes/lib/heartbeat-schema.js';
 import {
   EMPTY_MEMORY,
   codecLabel,
@@ -61,6 +62,36 @@ describe('stream state JSON', () => {
     const hb = { ...heartbeat(), password: 'leak', stream: { ...heartbeat().stream, password: 'leak2' } };
     const json = streamStateJson(hb, EMPTY_MEMORY);
     assert.ok(!json.includes('leak'), json);
+  });
+});
+
+describe('stream state JSON of a site', () => {
+  const hb = heartbeat({ id: 'gate', media: { codec: 'H264', width: 1280, height: 720 } });
+  const memory = rememberHeartbeat(undefined, hb, { h24: 100 });
+
+  it('carries <site>_<id> as stream.id and the site as stream.site; the rest is unchanged', () => {
+    const plain = JSON.parse(streamStateJson(hb, memory)) as { stream: Record<string, unknown> };
+    const north = JSON.parse(streamStateJson(hb, memory, 'north')) as { stream: Record<string, unknown> };
+    assert.deepEqual(north.stream, { id: 'north_gate', site: 'north', name: 'Gate', url: hb.stream.url, protocol: 'rtsp' });
+    assert.deepEqual(plain.stream, { id: 'gate', name: 'Gate', url: hb.stream.url, protocol: 'rtsp' });
+    assert.deepEqual({ ...north, stream: null }, { ...plain, stream: null });
+  });
+
+  it('keeps two sites\' "gate" cameras apart', () => {
+    const ids = ['north', 'south'].map((site) => (JSON.parse(streamStateJson(hb, memory, site)) as { stream: { id: string } }).stream.id);
+    assert.deepEqual(ids, ['north_gate', 'south_gate']);
+  });
+
+  it('is a Heartbeat a central heartbeat-store accepts, with or without a site, failing or not', () => {
+    for (const site of [undefined, 'north']) {
+      for (const one of [hb, heartbeat({ code: 'not_found', state: 'offline', message: 'DESCRIBE answered 404' })]) {
+        const state = JSON.parse(streamStateJson(one, rememberHeartbeat(undefined, one), site)) as unknown;
+        const check = checkHeartbeat(state);
+        assert.ok(check.ok, check.ok ? '' : check.error);
+        assert.equal(check.heartbeat.stream.id, site === undefined ? 'gate' : 'north_gate');
+        assert.equal(check.heartbeat.health.state, one.health.state);
+      }
+    }
   });
 });
 

@@ -14,6 +14,7 @@ import {
   isHomeAssistantBirth,
   isOurDiscovery,
   resolveNaming,
+  siteStreamId,
   stateTopic,
   streamIdOfDeviceId,
   streamIdProblem,
@@ -97,6 +98,29 @@ describe('streamIdProblem', () => {
   });
   it('refuses ids that are not one safe topic level', () => {
     for (const bad of ['Gate', 'a/b', 'a+', '#', '', '_x']) assert.ok(streamIdProblem(bad), bad);
+  });
+  it('with a site, refuses an id whose <site>_<id> would pass 64 characters, and only then', () => {
+    const fits = 'c'.repeat(64 - 'north_'.length);
+    assert.equal(streamIdProblem(fits, north), undefined);
+    assert.match(streamIdProblem(`${fits}x`, north) ?? '', /too long for site "north".*64 characters/);
+    // The same id is fine without a site, and the site-less check stays as it was.
+    assert.equal(streamIdProblem(`${fits}x`, plain), undefined);
+    assert.equal(streamIdProblem(`${fits}x`), undefined);
+    assert.match(streamIdProblem('Gate', north) ?? '', /not usable in MQTT topics/);
+  });
+});
+
+describe('siteStreamId', () => {
+  it('is <site>_<id> with a site and the id alone without one', () => {
+    assert.equal(siteStreamId(north, 'gate'), 'north_gate');
+    assert.equal(siteStreamId(south, 'gate'), 'south_gate');
+    assert.equal(siteStreamId(plain, 'gate'), 'gate');
+  });
+  it('splits again at the first "_" even when the stream id holds "_" (sites cannot)', () => {
+    const joined = siteStreamId({ site: 'north-1' }, 'front_door_2');
+    assert.equal(joined, 'north-1_front_door_2');
+    const cut = joined.indexOf('_');
+    assert.deepEqual([joined.slice(0, cut), joined.slice(cut + 1)], ['north-1', 'front_door_2']);
   });
 });
 

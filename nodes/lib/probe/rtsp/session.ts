@@ -10,7 +10,7 @@ import { audioCodec, firstVideo, parseSdp, resolveControlUrl } from '../sdp.js';
 import { ProbeError } from '../../util/errors.js';
 import type { Outcome, ProbeContext } from '../types.js';
 import { RtspConnection } from './connection.js';
-import { collectEvidence } from './evidence.js';
+import { EvidenceCollector } from './evidence.js';
 import { bindUdpPair, parseSession, parseTransport, requestTransport } from './transport.js';
 import type { LowerTransport, Session, UdpPair } from './transport.js';
 import { header } from './wire.js';
@@ -36,6 +36,7 @@ export class RtspSession {
   private playUrl = '';
   private udp: UdpPair | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
+  private evidence: EvidenceCollector | undefined;
 
   constructor(
     private readonly ctx: ProbeContext,
@@ -77,28 +78,34 @@ export class RtspSession {
 
     const transport = await this.setup(resolveControlUrl(base, video.media.control));
     this.playUrl = sdp.control && sdp.control !== '*' ? resolveControlUrl(base, sdp.control) : base;
-    const play = await this.send('PLAY', this.playUrl, { Range: 'npt=0.000-' });
-    this.expectOk('PLAY', play);
-    this.startKeepAlive(options);
-    return collectEvidence(ctx, {
+    // Listen before PLAY: RTP may arrive in the same read as the answer, or overtake it over UDP.
+    this.evidence = new EvidenceCollector(ctx, {
       video,
       conn: this.conn,
       transport,
       ...(this.interleaved ? { interleaved: this.interleaved } : {}),
       ...(this.udp ? { udp: this.udp } : {}),
-      waitMs: Math.max(0, ctx.deadline.remaining() - TEARDOWN_RESERVE_MS),
     });
+    const play = await this.send('PLAY', this.playUrl, { Range: 'npt=0.000-' });
+    this.expectOk('PLAY', play);
+    this.startKeepAlive(options);
+    return this.evidence.wait(Math.max(0, ctx.deadline.remaining() - TEARDOWN_RESERVE_MS));
   }
 
-  /** Ends the session politely (TEARDOWN) and releases every socket and timer. */
-  async close(): Promise<void> {
+  /**
+   * Ends the session politely and releases every socket and timer: TEARDOWN is sent (never awaited,
+   * see RtspConnection.farewell) whenever a session was set up, whatever ended the probe.
+   */
+  close(): void {
     clearInterval(this.keepAlive);
+    this.evidence?.stop();
     const conn = this.conn;
     if (conn && this.session) {
       const grace = Math.min(TEARDOWN_RESERVE_MS, Math.max(50, this.ctx.deadline.remaining()));
-      await conn.farewell('TEARDOWN', this.playUrl, this.headers('TEARDOWN', this.playUrl, {}), grace);
+      conn.farewell('TEARDOWN', this.playUrl, this.headers('TEARDOWN', this.playUrl, {}), grace);
+    } else {
+      conn?.close();
     }
-    conn?.close();
     this.udp?.close();
     this.udp = undefined;
   }
@@ -139,7 +146,7 @@ export class RtspSession {
   /** Sends a request; on 401 answers the challenge once (RFC 7235 §3.1), again if the nonce went stale. */
   private async send(method: string, uri: string, extra: Record<string, string>): Promise<RtspMessage> {
     const conn = this.connection();
-    const ask = () => conn.request(method, uri, this.headers(method, uri, extra), this.ctx.deadline.phaseMs(REQUEST_CAP_MS), this.ctx.signal);
+    const ask = () => conn.request(method, uri, this.headers(method, uri, extra), this.ctx.deadline.phaseMs(REQUEST_CAP_MS));
     let reply = await ask();
     if (reply.status !== 401) return reply;
     const challenges = parseChallenges(reply.headers.get('www-authenticate') ?? []);

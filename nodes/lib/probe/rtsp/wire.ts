@@ -27,6 +27,7 @@ export const MAX_HEAD_BYTES = 64 * 1024;
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 const DOLLAR = 0x24;
+const NO_BODY = Buffer.alloc(0);
 const METHOD_LINE = /^([A-Z_]+) (\S+) RTSP\/\d\.\d$/;
 const STATUS_LINE = /^RTSP\/\d\.\d (\d{3})(?: (.*))?$/;
 
@@ -35,14 +36,19 @@ export class RtspWireParser {
 
   constructor(private readonly events: WireEvents) {}
 
-  /** Feeds received bytes; throws ProbeError('protocol_error') on bytes that are not RTSP. */
-  push(chunk: Buffer): void {
+  /**
+   * Feeds received bytes; throws ProbeError('protocol_error') on bytes that are not RTSP.
+   * `borrowed`: the caller reuses the chunk's memory once this returns, so an unparsed tail that
+   * still points into it is copied. Everything handed to the events is only valid during the call.
+   */
+  push(chunk: Buffer, borrowed = false): void {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     for (;;) {
       const used = this.next();
       if (used === 0) break;
       this.buf = this.buf.subarray(used);
     }
+    if (borrowed && this.buf.length > 0 && this.buf.buffer === chunk.buffer) this.buf = Buffer.from(this.buf);
   }
 
   /** Parses one unit at the head of the buffer and returns the bytes it used (0 = need more). */
@@ -104,9 +110,10 @@ function findHeadEnd(buf: Buffer): { start: number; end: number } | undefined {
 }
 
 function parseHead(text: string): RtspMessage {
-  const lines = text.split(/\r?\n/);
+  // Split on LF only: every value is trimmed below, which drops the CR of a CRLF line end.
+  const lines = text.split('\n');
   const start = (lines.shift() ?? '').trim();
-  const msg: RtspMessage = { status: 0, reason: '', headers: new Map(), body: Buffer.alloc(0) };
+  const msg: RtspMessage = { status: 0, reason: '', headers: new Map(), body: NO_BODY };
   const status = STATUS_LINE.exec(start);
   const request = status ? null : METHOD_LINE.exec(start);
   if (status) {
@@ -119,7 +126,8 @@ function parseHead(text: string): RtspMessage {
   }
   let last: string | undefined;
   for (const line of lines) {
-    if (/^[ \t]/.test(line) && last !== undefined) {
+    const first = line.charCodeAt(0);
+    if ((first === 0x20 || first === 0x09) && last !== undefined) {
       // Obsolete line folding: append to the previous header value.
       const values = msg.headers.get(last);
       if (values && values.length > 0) values[values.length - 1] += ' ' + line.trim();

@@ -80,6 +80,29 @@ describe('RtspWireParser', () => {
     }, /longer than 64 KiB/);
   });
 
+  it('unfolds obsolete header line folding (CRLF or LF)', () => {
+    const { parser, messages } = collect();
+    parser.push(Buffer.from('RTSP/1.0 200 OK\r\nCSeq: 1\r\nPublic: OPTIONS,\r\n DESCRIBE,\n\tPLAY\r\n\r\n'));
+    assert.deepEqual(messages[0]?.headers.get('public'), ['OPTIONS, DESCRIBE, PLAY']);
+  });
+
+  it('borrowed chunks: a tail kept across pushes survives the caller reusing its buffer', () => {
+    const { parser, messages, frames } = collect();
+    const payload = Buffer.from([0x80, 0x60, 0x00, 0x01, 0xde, 0xad, 0xbe, 0xef]);
+    const frame = Buffer.concat([Buffer.from([0x24, 0x00, 0x00, payload.length]), payload]);
+    const bytes = Buffer.concat([frame, Buffer.from(DESCRIBE_REPLY), frame]);
+    // One reused read buffer, as net.connect's `onread` gives: overwritten after every push.
+    const shared = Buffer.alloc(64);
+    for (let i = 0; i < bytes.length; i += 5) {
+      const n = bytes.copy(shared, 0, i, i + 5);
+      parser.push(shared.subarray(0, n), true);
+      shared.fill(0xff);
+    }
+    assert.equal(messages.length, 1);
+    assert.equal(messages[0]?.body.toString(), SDP);
+    assert.deepEqual(frames.map((f) => f.payload.toString('hex')), [payload.toString('hex'), payload.toString('hex')]);
+  });
+
   it('refuses an absurd Content-Length', () => {
     const { parser } = collect();
     assert.throws(() => parser.push(Buffer.from('RTSP/1.0 200 OK\r\nContent-Length: 99999999\r\n\r\n')), /Content-Length/);
