@@ -4,14 +4,13 @@
  * to publish is ../lib/mqtt/planner, how is ../lib/mqtt/link (which queues while the broker is
  * away, so probing and storing never wait for it).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { checkHeartbeat } from '../lib/heartbeat-schema.js';
 import { MqttLink } from '../lib/mqtt/link.js';
 import type { PublishMessage } from '../lib/mqtt/message.js';
 import { PublishPlanner } from '../lib/mqtt/planner.js';
 import type { UptimeStats } from '../lib/mqtt/state.js';
 import { bridgeTopic, discoverySubscription, homeAssistantStatusTopic, isHomeAssistantBirth } from '../lib/mqtt/topics.js';
+import { packageVersion } from '../shared/package-version.js';
 import type { Node, NodeAPI, NodeDef } from '../shared/node-red.js';
 import type { BrokerNode } from '../streampulse-broker/broker-config.js';
 import type { CamerasNode } from '../streampulse-cameras/cameras.js';
@@ -140,17 +139,4 @@ function readUptime(value: unknown): UptimeStats | undefined {
   const u = value as Record<string, unknown>;
   const pick = (v: unknown): number | null | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : v === null ? null : undefined);
   return { h24: pick(u.h24), d7: pick(u.d7), d30: pick(u.d30) };
-}
-
-let version: string | undefined;
-function packageVersion(): string {
-  if (version === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
-      version = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-    } catch {
-      version = '0.0.0';
-    }
-  }
-  return version;
 }

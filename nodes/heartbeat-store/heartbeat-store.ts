@@ -6,13 +6,13 @@
  * edits the streams file.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { handleApiRequest } from '../lib/api/index.js';
 import type { CameraList } from '../lib/api/index.js';
 import { checkHeartbeat } from '../lib/heartbeat-schema.js';
 import type { Outage } from '../lib/health/types.js';
 import type { StoreStatus } from '../lib/store/service.js';
+import { packageVersion } from '../shared/package-version.js';
 import type { Node, NodeAPI, NodeDef, NodeStatus } from '../shared/node-red.js';
 import type { SourceState } from '../streampulse-cameras/camera-source.js';
 import type { CamerasNode } from '../streampulse-cameras/cameras.js';
@@ -173,18 +173,4 @@ function probeFailuresToOffline(RED: NodeAPI, camerasId: string | undefined): nu
     found = Number.isInteger(n) && n > 0 ? n : 2;
   });
   return found;
-}
-
-let version: string | undefined;
-
-function packageVersion(): string {
-  if (version === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
-      version = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-    } catch {
-      version = '0.0.0';
-    }
-  }
-  return version;
 }
