@@ -31,6 +31,13 @@ export interface SoakReport {
   rssSlopeLastThird: number;
   handlesSlopeFirstThird: number;
   handlesSlopeLastThird: number;
+  /**
+   * Lowest heap in use in the first and the last third: the troughs of GC's sawtooth, i.e. what
+   * stays live. Rising troughs are a leak in JavaScript; flat ones with a rising RSS point at V8's
+   * heap reservations or the native allocator.
+   */
+  heapTroughMBFirstThird: number;
+  heapTroughMBLastThird: number;
   /** The last third grows at most a third as fast as the first, or under 0.2 MB/min (12 MB/h). */
   rssFlattens: boolean;
   /** Handles in the last third grow under 0.5 per minute: no leak of sockets or timers. */
@@ -234,6 +241,8 @@ export function soak(scrapes: Scrape[], from: number): SoakReport {
     rssSlopeLastThird: rssLast,
     handlesSlopeFirstThird: fit(first, (p) => p.handles),
     handlesSlopeLastThird: handlesLast,
+    heapTroughMBFirstThird: Math.min(...first.map((p) => p.heapMB)),
+    heapTroughMBLastThird: Math.min(...last.map((p) => p.heapMB)),
     rssFlattens: rssLast <= 0.2 || rssLast <= rssFirst / 3,
     handlesFlat: handlesLast < 0.5,
   };
@@ -242,7 +251,10 @@ export function soak(scrapes: Scrape[], from: number): SoakReport {
 const fmt = (v: number | undefined, digits = 2): string => (v === undefined ? '-' : v.toFixed(digits));
 
 export function table(reports: RunReport[]): string {
-  const head = ['run', 'probes/s', 'CPU %', 'CPU %(proc)', 'lag p50 s', 'lag p99 s', 'ELD p99 s', 'RSS MB', 'rows/s', 'MQTT msg/s', 'missed', 'false', 'detect p50/p95 s', 'load avg'];
+  const head = [
+    'run', 'probes/s', 'CPU %', 'CPU %(proc)', 'lag p50 s', 'lag p99 s', 'ELD p99 s', 'RSS MB', 'rows/s', 'MQTT msg/s',
+    'outages seen', 'missed', 'picture seen', 'false', 'detect p50/p95 s', 'load avg',
+  ];
   const rows = reports.map((x) => {
     const a = x.accuracy;
     const delay = a?.outages.detectionDelayMs;
@@ -250,7 +262,9 @@ export function table(reports: RunReport[]): string {
       x.label, fmt(x.probes.rowsPerS, 1), fmt(x.cpu.nodeRedPercent, 1), fmt(x.cpu.nodeRedPercentProc, 1),
       fmt(x.schedule.lagP50S, 3), fmt(x.schedule.lagP99S, 3), fmt(x.eventLoop.p99S, 3), fmt(x.memory.rssMBMax, 0),
       fmt(x.store.rowsPerS, 1), fmt(x.mqtt.messagesPerS, 1),
-      a ? `${a.outages.missed + a.picture.missed}/${a.outages.faults + a.picture.faults}` : '-', a ? String(a.falseAlarms) : '-',
+      // Seen: detected (or merged into an outage still open) out of the faults that began in the window.
+      a ? `${a.outages.detected + a.outages.merged}/${a.outages.faults}` : '-', a ? String(a.outages.missed) : '-',
+      a ? `${a.picture.detected + a.picture.merged}/${a.picture.faults}` : '-', a ? String(a.falseAlarms) : '-',
       delay ? `${fmt(delay.p50 / 1000, 1)}/${fmt(delay.p95 / 1000, 1)}` : '-',
       x.machine.loadavgEnd.map((l) => l.toFixed(2)).join(' '),
     ];
@@ -279,13 +293,15 @@ export function details(x: RunReport): string {
       const byKind = acc.outages.byKind[kind as keyof typeof acc.outages.byKind];
       const pic = acc.picture.byKind[kind as keyof typeof acc.picture.byKind];
       const faults = (byKind?.faults ?? 0) + (pic?.faults ?? 0);
-      out.push(`    ${kind.padEnd(8)} ${k.detected}/${faults} seen; first evidence p50/p95 ${fmt((k.firstEvidenceMs?.p50 ?? NaN) / 1000, 1)}/${fmt((k.firstEvidenceMs?.p95 ?? NaN) / 1000, 1)} s; declared p50/p95/max ${fmt((k.declaredMs?.p50 ?? NaN) / 1000, 1)}/${fmt((k.declaredMs?.p95 ?? NaN) / 1000, 1)}/${fmt((k.declaredMs?.max ?? NaN) / 1000, 1)} s; over goal ${k.overGoal}`);
+      const s = (ms: number | undefined): string => (ms === undefined ? '-' : (ms / 1000).toFixed(1));
+      const undetectable = (byKind?.undetectable ?? 0) + (pic?.undetectable ?? 0);
+      out.push(`    ${kind.padEnd(8)} ${k.detected}/${faults} seen (${undetectable} too short); first evidence p50/p95 ${s(k.firstEvidenceMs?.p50)}/${s(k.firstEvidenceMs?.p95)} s; declared p50/p95/max ${s(k.declaredMs?.p50)}/${s(k.declaredMs?.p95)}/${s(k.declaredMs?.max)} s; over goal ${k.overGoal}`);
     }
   }
   for (const [name, g] of Object.entries(x.goals)) out.push(`  goal ${name}: ${g.goal}: ${fmt(g.value, 3)} → ${g.met === undefined ? 'n/a' : g.met ? 'met' : 'NOT met'}`);
   if (x.soak) {
     const s = x.soak;
-    out.push(`  soak ${s.minutes} min: RSS slope ${s.rssSlopeFirstThird} → ${s.rssSlopeLastThird} MB/min (${s.rssFlattens ? 'flattens' : 'does NOT flatten'}); handles slope ${s.handlesSlopeFirstThird} → ${s.handlesSlopeLastThird}/min (${s.handlesFlat ? 'flat' : 'GROWING'})`);
+    out.push(`  soak ${s.minutes} min: RSS slope ${s.rssSlopeFirstThird} → ${s.rssSlopeLastThird} MB/min (${s.rssFlattens ? 'flattens' : 'does NOT flatten'}); handles slope ${s.handlesSlopeFirstThird} → ${s.handlesSlopeLastThird}/min (${s.handlesFlat ? 'flat' : 'GROWING'}); heap troughs ${s.heapTroughMBFirstThird} → ${s.heapTroughMBLastThird} MB`);
     out.push(`  min   RSS MB  heap MB  handles  fds`);
     for (const p of s.series) out.push(`  ${p.minute.toFixed(1).padStart(5)} ${String(p.rssMB).padStart(7)} ${String(p.heapMB).padStart(8)} ${String(p.handles).padStart(8)} ${String(p.fds).padStart(4)}`);
   }

@@ -110,6 +110,7 @@ describe('soak verdict', () => {
     assert.ok(s.rssSlopeLastThird < 0.1, `last ${s.rssSlopeLastThird}`);
     assert.ok(s.rssFlattens);
     assert.ok(s.handlesFlat);
+    assert.equal(s.heapTroughMBFirstThird, 0);
   });
 
   it('flags steady growth of memory or handles', () => {
