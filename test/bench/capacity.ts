@@ -8,14 +8,14 @@
  *   node dist/test/bench/capacity.js [--cameras 1000,10000] [--seconds 120] [--interval 15]
  *     [--faults 2] [--seed 1] [--timeout S] [--verify auto|packet|keyframe] [--mjpeg 0]
  *     [--max-concurrent N] [--max-per-host N] [--soak-minutes 0] [--quick] [--profile] [--keep]
- *     [--no-baseline] [--node-options "--max-semi-space-size=8"]
+ *     [--no-baseline] [--node-options=--max-semi-space-size=8]
  *
  * --faults F: outages per camera-hour (fleet-cli's schedule: 30–180 s each, kinds down, slow,
  * auth, frozen, noframes); 0 is a clean run, which must raise no alarm at all.
  * --soak-minutes M: after the window, keep running M minutes; RSS and handles every 30 s.
  * --quick: 100 cameras, 30 s (a smoke test, under 2 minutes).
  * --profile: node --cpu-prof on the Node-RED child; prints where the window's CPU went.
- * --node-options: NODE_OPTIONS for the Node-RED process (V8 heap sizing, say).
+ * --node-options=…: NODE_OPTIONS for the Node-RED process (V8 heap sizing, say); with "=", since the value starts with a dash.
  * Baseline (skip with --no-baseline): the same flow with no camera first, so RSS and CPU per
  * camera can be told apart from what Node-RED costs anyway.
  *

@@ -10,7 +10,7 @@ import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { validateStreamList } from '../config/index.js';
 import type { VerifySetting } from '../config/index.js';
-import { fieldPath } from '../config/issues.js';
+import { fieldPath, pointerToPath } from '../config/issues.js';
 import type { Path, PathSegment } from '../config/issues.js';
 import { camerasToStreamEntries, isPassableSecret } from './streams.js';
 
@@ -219,18 +219,6 @@ function patternMessage(field: PathSegment | undefined): string {
 function unitOf(field: PathSegment | undefined, lead = ''): string {
   if (typeof field !== 'string' || !(field in RANGES)) return '';
   return `${lead} ${RANGES[field as keyof typeof RANGES].unit}`;
-}
-
-/** JSON Pointer (RFC 6901) → path; array indexes become numbers. */
-function pointerToPath(pointer: string): Path {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((raw): PathSegment => {
-      const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-      return /^(0|[1-9]\d*)$/.test(seg) ? Number(seg) : seg;
-    });
 }
 
 /** " (line 3)" from a JSON.parse error's offset; V8's own message may quote the text, so it is dropped. */

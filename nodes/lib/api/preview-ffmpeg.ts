@@ -5,9 +5,9 @@
  * always awaited, so no process outlives its request. ffmpeg repeats the input URL, password
  * included, in its errors: its stderr is redacted before any of it reaches a message.
  */
-import { execFile, spawn } from 'node:child_process';
 import type { StreamConfig } from '../config/types.js';
 import { parseJpeg } from '../probe/jpeg.js';
+import { ffmpegMajorVersion, rtspTimeoutOption, runBounded } from '../util/child.js';
 import { redactText } from '../util/redact.js';
 import { CLIENT_GONE } from './preview-http.js';
 import { HttpError } from './respond.js';
@@ -28,10 +28,15 @@ export async function ffmpegFrame(stream: StreamConfig, opts: FfmpegFrameOptions
   const { url, secrets } = urlWithCredentials(stream);
   const bin = opts.ffmpegPath ?? 'ffmpeg';
   const started = performance.now();
-  const major = await majorVersion(bin, opts.timeoutMs);
+  const major = await ffmpegMajorVersion(bin, opts.timeoutMs);
   const remaining = Math.max(1, Math.round(opts.timeoutMs - (performance.now() - started)));
   const rtspTransport = stream.transport === 'udp' ? 'udp' : 'tcp';
-  const result = await run(bin, ffmpegFrameArgs(url, { rtspTransport, major, timeoutMs: remaining }), remaining, opts.signal);
+  const result = await runBounded(bin, ffmpegFrameArgs(url, { rtspTransport, major, timeoutMs: remaining }), {
+    timeoutMs: remaining,
+    signal: opts.signal,
+    maxStdoutBytes: MAX_STDOUT,
+    maxStderrChars: MAX_STDERR,
+  });
   if (result.spawnError) {
     const code = (result.spawnError as { code?: unknown }).code;
     if (code === 'ENOENT') throw new HttpError(501, 'previews of RTSP and HLS cameras need ffmpeg, which is not installed on the server');
@@ -64,8 +69,7 @@ export function ffmpegFrameArgs(url: string, opts: FrameArgsOptions): string[] {
   if (/^rtsps?:/i.test(url)) {
     // Interleaved TCP passes NAT and firewalls that drop the UDP ports RTSP would negotiate.
     args.push('-rtsp_transport', opts.rtspTransport);
-    // In FFmpeg 4 `-timeout` meant "listen as a server": only use it on 5 and later (or unknown builds).
-    args.push(opts.major !== undefined && opts.major < 5 ? '-stimeout' : '-timeout', socketTimeoutUs);
+    args.push(rtspTimeoutOption(opts.major), socketTimeoutUs);
   } else {
     args.push('-rw_timeout', socketTimeoutUs);
   }
@@ -88,73 +92,4 @@ function safeDecode(value: string): string {
   } catch {
     return value;
   }
-}
-
-const versions = new Map<string, Promise<number | undefined>>();
-
-function majorVersion(bin: string, timeoutMs: number): Promise<number | undefined> {
-  let cached = versions.get(bin);
-  if (!cached) {
-    cached = new Promise((resolve) => {
-      try {
-        const timeout = Math.max(1, Math.floor(Math.min(5000, timeoutMs)));
-        execFile(bin, ['-version'], { timeout, killSignal: 'SIGKILL', windowsHide: true }, (err, stdout) => {
-          const m = /ffmpeg version n?(\d+)\./.exec(String(stdout));
-          resolve(err || !m?.[1] ? undefined : Number(m[1]));
-        });
-      } catch {
-        resolve(undefined);
-      }
-    });
-    versions.set(bin, cached);
-    // A missing binary is asked again next time (it may get installed).
-    void cached.then((v) => v === undefined && versions.delete(bin));
-  }
-  return cached;
-}
-
-interface RunResult {
-  stdout: Buffer;
-  stderr: string;
-  exitCode: number | null;
-  killedFor?: 'deadline' | 'abort' | 'output';
-  spawnError?: Error;
-}
-
-function run(bin: string, args: string[], timeoutMs: number, signal: AbortSignal): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    const out: Buffer[] = [];
-    let outBytes = 0;
-    let stderr = '';
-    let killedFor: RunResult['killedFor'];
-    let spawnError: Error | undefined;
-    const kill = (why: NonNullable<RunResult['killedFor']>): void => {
-      killedFor ??= why;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(() => kill('deadline'), timeoutMs);
-    const onAbort = (): void => kill('abort');
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) kill('abort');
-    child.stdout.on('data', (chunk: Buffer) => {
-      outBytes += chunk.length;
-      if (outBytes > MAX_STDOUT) kill('output');
-      else out.push(chunk);
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-MAX_STDERR);
-    });
-    // A binary that cannot be spawned emits 'error' then 'close'; a running one only 'close'
-    // (after its exit and the end of its pipes), so 'close' alone settles the promise.
-    child.on('error', (err) => {
-      spawnError ??= err;
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve({ stdout: Buffer.concat(out), stderr, exitCode: code, ...(killedFor ? { killedFor } : {}), ...(spawnError ? { spawnError } : {}) });
-    });
-  });
 }

@@ -55,3 +55,15 @@ export function formatIssues(source: string, issues: readonly Issue[], lineOf: L
   const rest = unique.length - MAX_REPORTED;
   return [...unique.slice(0, MAX_REPORTED), `${source}: … and ${rest} more`];
 }
+
+/** JSON Pointer (RFC 6901) → path; array indexes become numbers. */
+export function pointerToPath(pointer: string): Path {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((raw): PathSegment => {
+      const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^(0|[1-9]\d*)$/.test(seg) ? Number(seg) : seg;
+    });
+}

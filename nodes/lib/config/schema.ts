@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import type { Issue, Path, PathSegment } from './issues.js';
+import { pointerToPath } from './issues.js';
+import type { Issue } from './issues.js';
 import type { RawStreamsFile } from './types.js';
 
 export const SCHEMA_PATH = join(__dirname, 'streams.schema.json');
@@ -125,16 +126,4 @@ function editDistance(a: string, b: string): number {
     row = next;
   }
   return row[b.length] ?? 0;
-}
-
-/** JSON Pointer (RFC 6901) → path; array indexes become numbers. */
-function pointerToPath(pointer: string): Path {
-  if (pointer === '') return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((raw): PathSegment => {
-      const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-      return /^(0|[1-9]\d*)$/.test(seg) ? Number(seg) : seg;
-    });
 }

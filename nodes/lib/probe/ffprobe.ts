@@ -8,11 +8,11 @@
  * ffprobe prints the input URL, password included, in its errors: all of its stderr goes
  * through `redactText` before it reaches a message.
  */
-import { execFile, spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { ProbeCode } from '../heartbeat.js';
+import { ffmpegMajorVersion, rtspTimeoutOption, runBounded } from '../util/child.js';
 import { abortReason, within } from '../util/deadline.js';
 import { ProbeError } from '../util/errors.js';
 import { redactText } from '../util/redact.js';
@@ -75,28 +75,6 @@ function staticFfprobe(): string | undefined {
   }
 }
 
-const majorVersions = new Map<string, Promise<number | undefined>>();
-
-/**
- * FFmpeg 5 renamed the RTSP socket timeout: `-stimeout` (µs) became `-timeout`, and in FFmpeg 4
- * `-timeout` meant "listen for an incoming connection" — passing it to ffprobe-static (4.0) would
- * turn the probe into a server. So we ask each binary its version once.
- * https://github.com/FFmpeg/FFmpeg/commit/6f34f031908b8f16482e951ee5232116fb42b46a
- */
-function majorVersion(bin: string): Promise<number | undefined> {
-  let cached = majorVersions.get(bin);
-  if (!cached) {
-    cached = new Promise((resolve) => {
-      execFile(bin, ['-version'], { timeout: 5000, killSignal: 'SIGKILL', windowsHide: true }, (err, stdout) => {
-        const m = /ffprobe version n?(\d+)\./.exec(String(stdout));
-        resolve(err || !m?.[1] ? undefined : Number(m[1]));
-      });
-    });
-    majorVersions.set(bin, cached);
-  }
-  return cached;
-}
-
 /** Arguments for one decode: only the entries we read, a bounded media window, JSON output. */
 export function ffprobeArgs(url: string, remainingMs: number, major: number | undefined, opts: DecodeOptions): string[] {
   const socketTimeoutUs = String(Math.ceil(remainingMs + BACKSTOP_MS) * 1000);
@@ -104,8 +82,7 @@ export function ffprobeArgs(url: string, remainingMs: number, major: number | un
   const args = ['-v', 'error', '-hide_banner'];
   if (/^rtsps?:/i.test(url)) {
     args.push('-rtsp_transport', opts.rtspTransport ?? 'tcp');
-    // Unknown version (a git build prints "N-12345-g…"): assume a current FFmpeg.
-    args.push(major !== undefined && major < 5 ? '-stimeout' : '-timeout', socketTimeoutUs);
+    args.push(rtspTimeoutOption(major), socketTimeoutUs);
   } else {
     args.push('-rw_timeout', socketTimeoutUs);
   }
@@ -123,54 +100,6 @@ export function ffprobeArgs(url: string, remainingMs: number, major: number | un
   return args;
 }
 
-interface RunResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-  killedFor?: 'deadline' | 'abort' | 'output';
-  spawnError?: Error;
-}
-
-/** Runs ffprobe and waits for its exit, killing it on the deadline, on abort or on runaway output. */
-function run(bin: string, args: string[], timeoutMs: number, signal: AbortSignal): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    const out: Buffer[] = [];
-    let outBytes = 0;
-    let stderr = '';
-    let killedFor: RunResult['killedFor'];
-    let spawnError: Error | undefined;
-    const kill = (why: NonNullable<RunResult['killedFor']>): void => {
-      killedFor ??= why;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(() => kill('deadline'), timeoutMs);
-    const onAbort = (): void => kill('abort');
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) kill('abort');
-    child.stdout.on('data', (chunk: Buffer) => {
-      outBytes += chunk.length;
-      if (outBytes > MAX_STDOUT) kill('output');
-      else out.push(chunk);
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      if (stderr.length < MAX_STDERR) stderr += chunk;
-    });
-    const finish = (exitCode: number | null): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr, exitCode, killedFor, spawnError });
-    };
-    // A binary that cannot be spawned emits 'error' and then 'close'; a running one only 'close'
-    // (after its exit and the end of its pipes), so 'close' alone settles the promise.
-    child.on('error', (err) => {
-      spawnError ??= err;
-    });
-    child.on('close', (code) => finish(code));
-  });
-}
-
 /**
  * Decodes a couple of seconds of `url` (WITH its credentials: ffprobe must authenticate) and
  * reports what it saw. Throws ProbeError with an honest code, or the abort reason on abort.
@@ -181,18 +110,23 @@ export async function decodeWithFfprobe(ctx: ProbeContext, url: string, opts: De
   if (!bin) throw new ProbeError('protocol_error', 'decode needs ffprobe: install ffmpeg or set the ffprobe path');
   if (ctx.signal.aborted) throw abortReason(ctx.signal);
   const timedOut = (): ProbeError => new ProbeError('timeout', 'ffprobe did not decode a frame before the deadline');
-  const major = await within(majorVersion(bin), ctx.deadline.remaining(), timedOut, ctx.signal);
+  const major = await within(ffmpegMajorVersion(bin), ctx.deadline.remaining(), timedOut, ctx.signal);
   const remaining = ctx.deadline.remaining();
   if (remaining <= 0) throw timedOut();
 
-  const result = await run(bin, ffprobeArgs(url, remaining, major, opts), remaining, ctx.signal);
+  const result = await runBounded(bin, ffprobeArgs(url, remaining, major, opts), {
+    timeoutMs: remaining,
+    signal: ctx.signal,
+    maxStdoutBytes: MAX_STDOUT,
+    maxStderrChars: MAX_STDERR,
+  });
   if (result.killedFor === 'abort') throw abortReason(ctx.signal);
   if (result.killedFor === 'deadline') throw timedOut();
   if (result.killedFor === 'output') throw new ProbeError('protocol_error', 'ffprobe printed more output than expected');
   if (result.spawnError) {
     throw new ProbeError('protocol_error', redactText(`cannot run ffprobe (${bin}): ${result.spawnError.message}`, secrets));
   }
-  const parsed = parseFfprobeOutput(result.stdout);
+  const parsed = parseFfprobeOutput(result.stdout.toString('utf8'));
   // A decoded frame is the evidence asked for, even if ffprobe failed later (a stream that broke
   // off after the first frames): only without one does its exit status decide.
   if (parsed.kind === 'ok' && parsed.report.framesDecoded > 0) {
