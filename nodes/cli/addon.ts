@@ -20,6 +20,7 @@ import { basename, dirname, join } from 'node:path';
 import { parseStreamsConfig } from '../lib/config/index.js';
 import { inOptionTerms, parseOptionsText } from '../lib/addon/options.js';
 import { childEnvironment, planLaunch } from '../lib/addon/launch.js';
+import { NODE_FLAGS } from '../lib/launch/node-flags.js';
 import { fetchMqttService, isTransient, SUPERVISOR_URL } from '../lib/addon/supervisor.js';
 import type { MqttService } from '../lib/addon/supervisor.js';
 
@@ -185,7 +186,7 @@ async function writeFileAtomic(path: string, text: string, mode: number): Promis
 function runChild(script: string, env: Record<string, string>): Promise<number> {
   return new Promise((resolve) => {
     log('starting Node-RED');
-    const started = spawn(process.execPath, [script], { env, stdio: 'inherit' });
+    const started = spawn(process.execPath, [...NODE_FLAGS, script], { env, stdio: 'inherit' });
     child = started;
     started.once('error', (err) => {
       fail(`cannot start Node-RED: ${err.message}`);

@@ -37,7 +37,7 @@ export interface Baseline {
  * our nodes, the store and the MQTT session cost before the first probe. The per-camera cost of
  * a run is its figure minus this.
  */
-export async function runBaseline(nodeOptions?: string): Promise<Baseline> {
+export async function runBaseline(nodeFlags: readonly string[], nodeOptions?: string): Promise<Baseline> {
   const dir = await mkdtemp(join(tmpdir(), 'streampulse-capacity-0-'));
   let broker: MosquittoBroker | undefined;
   let red: NodeRedProcess | undefined;
@@ -48,6 +48,7 @@ export async function runBaseline(nodeOptions?: string): Promise<Baseline> {
     red = await startNodeRed({
       flows: benchFlow({ streamsPath, mqttUrl: broker.url(), maxConcurrent: 64, maxPerHost: 2, base: BASE }),
       userDir: join(dir, 'node-red'),
+      execArgv: nodeFlags,
       env: { NODE_OPTIONS: nodeOptions ?? '' },
     });
     const pid = childPids(process.pid, NODE_RED_CMDLINE)[0];

@@ -8,6 +8,7 @@ import type { Baseline } from './capacity-measure.js';
 import type { RawRun } from './capacity-run.js';
 import type { Scrape } from './capacity-scrape.js';
 import type { ProfileSummary } from './cpu-profile.js';
+import { NODE_FLAGS } from '../../nodes/lib/launch/node-flags.js';
 
 export interface Goal {
   goal: string;
@@ -69,7 +70,17 @@ export interface RunReport {
     brokerPercent?: number;
     benchPercent?: number;
   };
-  memory: { rssMBStart?: number; rssMBEnd?: number; rssMBMax?: number; heapMBEnd?: number; baseline?: Baseline; rssKBPerCamera?: number };
+  memory: {
+    rssMBStart?: number;
+    rssMBEnd?: number;
+    rssMBMax?: number;
+    heapMBEnd?: number;
+    /** V8's reserved heap at the end: RSS minus this is code, buffers and the native side (SQLite, malloc). */
+    heapTotalMBEnd?: number;
+    externalMBEnd?: number;
+    baseline?: Baseline;
+    rssKBPerCamera?: number;
+  };
   handles: { start?: number; end?: number; max?: number; fdsEnd?: number };
   store: { rowsPerS: number; writtenPerS?: number; queueMax?: number };
   mqtt: { messagesPerS: number; statePerS: number; discoveryPerS: number; stateBecause: Record<string, number> };
@@ -82,6 +93,12 @@ export interface RunReport {
 }
 
 const MB = 1048576;
+/** Runs with other Node.js flags than the shipped ones say so in their label (and their JSON key). */
+export function flagsLabel(flags: readonly string[]): string {
+  if (flags.join(' ') === NODE_FLAGS.join(' ')) return '';
+  return flags.length === 0 ? ' [stock node]' : ` [${flags.join(' ')}]`;
+}
+
 const r = (v: number | undefined, digits = 1): number | undefined => (v === undefined || !Number.isFinite(v) ? undefined : Math.round(v * 10 ** digits) / 10 ** digits);
 const max = (xs: (number | undefined)[]): number | undefined => {
   const ys = xs.filter((x): x is number => x !== undefined);
@@ -113,7 +130,7 @@ export function summarizeRun(raw: RawRun, baseline?: Baseline): RunReport {
   const faultsLabel = o.outagesPerCameraHour > 0 ? `${o.outagesPerCameraHour}/cam-h` : 'clean';
 
   const report: RunReport = {
-    label: `${o.cameras}${o.mjpeg ? `+${o.mjpeg}mjpeg` : ''} ${faultsLabel} ${verify}${o.soakMinutes > 0 ? ` soak${o.soakMinutes}` : ''}${o.nodeOptions ? ` [${o.nodeOptions}]` : ''}`,
+    label: `${o.cameras}${o.mjpeg ? `+${o.mjpeg}mjpeg` : ''} ${faultsLabel} ${verify}${o.soakMinutes > 0 ? ` soak${o.soakMinutes}` : ''}${o.nodeOptions ? ` [${o.nodeOptions}]` : ''}${flagsLabel(o.nodeFlags)}`,
     cameras: o.cameras,
     mjpeg: o.mjpeg,
     intervalS: o.intervalS,
@@ -152,6 +169,8 @@ export function summarizeRun(raw: RawRun, baseline?: Baseline): RunReport {
       rssMBEnd: r((end.scrape.rssBytes ?? NaN) / MB),
       rssMBMax: r((max(inWindow.map((s) => s.rssBytes)) ?? NaN) / MB),
       heapMBEnd: r((end.scrape.heapBytes ?? NaN) / MB),
+      heapTotalMBEnd: r((end.scrape.heapTotalBytes ?? NaN) / MB),
+      externalMBEnd: r((end.scrape.externalBytes ?? NaN) / MB),
       ...(baseline ? { baseline } : {}),
     },
     handles: { start: start.scrape.handles, end: end.scrape.handles, max: max(inWindow.map((s) => s.handles)), fdsEnd: end.scrape.fds },
@@ -282,7 +301,7 @@ export function details(x: RunReport): string {
   out.push(`  CPU % of one core: Node-RED ${fmt(x.cpu.nodeRedPercent, 1)} (/proc ${fmt(x.cpu.nodeRedPercentProc, 1)}; without the bench's scrapes ${fmt(x.cpu.nodeRedPercentWithoutScrapes, 1)}), fleet ${fmt(x.cpu.fleetPercent, 1)}, Mosquitto ${fmt(x.cpu.brokerPercent, 1)}, bench ${fmt(x.cpu.benchPercent, 1)}; whole machine ${fmt(x.machine.busyPercentOfOneCore, 0)} (load ${x.machine.loadavgStart.join(' ')} → ${x.machine.loadavgEnd.join(' ')})`);
   const base = x.memory.baseline;
   if (base) out.push(`  baseline (no camera): RSS ${base.rssMB} MB, heap ${base.heapMB} MB, CPU ${fmt(base.cpuPercent, 1)} %; per camera: ${x.memory.rssKBPerCamera ?? '-'} KB RSS`);
-  out.push(`  memory: RSS ${fmt(x.memory.rssMBStart, 0)} → ${fmt(x.memory.rssMBEnd, 0)} MB (max ${fmt(x.memory.rssMBMax, 0)}), heap ${fmt(x.memory.heapMBEnd, 0)} MB; handles ${x.handles.start ?? '-'} → ${x.handles.end ?? '-'} (max ${x.handles.max ?? '-'}), fds ${x.handles.fdsEnd ?? '-'}`);
+  out.push(`  memory: RSS ${fmt(x.memory.rssMBStart, 0)} → ${fmt(x.memory.rssMBEnd, 0)} MB (max ${fmt(x.memory.rssMBMax, 0)}), heap ${fmt(x.memory.heapMBEnd, 0)} of ${fmt(x.memory.heapTotalMBEnd, 0)} MB reserved, external ${fmt(x.memory.externalMBEnd, 0)} MB; handles ${x.handles.start ?? '-'} → ${x.handles.end ?? '-'} (max ${x.handles.max ?? '-'}), fds ${x.handles.fdsEnd ?? '-'}`);
   out.push(`  store ${x.store.rowsPerS} rows/s (writer ${fmt(x.store.writtenPerS, 1)}/s, queue ≤ ${x.store.queueMax ?? '-'}); MQTT ${x.mqtt.messagesPerS} msg/s (state ${x.mqtt.statePerS}, discovery ${x.mqtt.discoveryPerS}); state messages by first changed field ${JSON.stringify(x.mqtt.stateBecause)}`);
   out.push(`  /metrics: ${fmt((x.scrape.bytes ?? 0) / 1024, 0)} KiB, ${x.scrape.msP50 ?? '-'} ms, ${x.scrape.cpuMsPerScrape ?? '-'} ms CPU per scrape`);
   for (const [name, acc] of [['accuracy', x.accuracy], ['soak accuracy', x.soakAccuracy]] as const) {

@@ -43,6 +43,8 @@ export interface RunOptions {
   profile: boolean;
   /** NODE_OPTIONS of the Node-RED process. */
   nodeOptions?: string;
+  /** Node.js flags of the Node-RED process (default: the shipped NODE_FLAGS). */
+  nodeFlags: readonly string[];
   keep: boolean;
   log: (line: string) => void;
 }
@@ -121,6 +123,7 @@ export async function runCapacity(o: RunOptions): Promise<RawRun> {
     red = await startNodeRed({
       flows: benchFlow({ streamsPath: fleet.streamsPath, mqttUrl: broker.url(), maxConcurrent: o.maxConcurrent, maxPerHost: o.maxPerHost, base: BASE }),
       userDir: join(dir, 'node-red'),
+      execArgv: o.nodeFlags,
       env: { NODE_OPTIONS: [o.nodeOptions ?? '', o.profile ? `--cpu-prof --cpu-prof-dir=${profileDir}` : ''].join(' ').trim() },
     });
     const redPid = childPids(process.pid, NODE_RED_CMDLINE)[0];

@@ -23,6 +23,7 @@ export interface Scrape {
   cpuS?: number;
   rssBytes?: number;
   heapBytes?: number;
+  heapTotalBytes?: number;
   externalBytes?: number;
   handles?: number;
   fds?: number;
@@ -46,6 +47,7 @@ const WANTED: Record<string, keyof Scrape> = {
   process_cpu_seconds_total: 'cpuS',
   process_resident_memory_bytes: 'rssBytes',
   nodejs_heap_size_used_bytes: 'heapBytes',
+  nodejs_heap_size_total_bytes: 'heapTotalBytes',
   nodejs_external_memory_bytes: 'externalBytes',
   process_open_handles: 'handles',
   process_open_fds: 'fds',

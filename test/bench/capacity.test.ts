@@ -13,8 +13,9 @@ import type { FaultInterval } from '../fleet/types.js';
 import { scoreAccuracy } from './capacity-accuracy.js';
 import type { ApiOutage } from './capacity-accuracy.js';
 import { MqttWatcher } from './capacity-mqtt.js';
+import { NODE_FLAGS } from '../../nodes/lib/launch/node-flags.js';
 import type { HealthEpisode } from './capacity-mqtt.js';
-import { soak } from './capacity-report.js';
+import { flagsLabel, soak } from './capacity-report.js';
 import { readScrape } from './capacity-scrape.js';
 import type { Scrape } from './capacity-scrape.js';
 import { areaOf, summarizeProfile } from './cpu-profile.js';
@@ -195,5 +196,13 @@ describe('MqttWatcher', { skip: mosquittoUnavailableReason() }, () => {
     assert.equal(outage?.end, Date.parse('2026-01-01T00:02:00.000Z'));
     assert.ok((outage?.detectedAt ?? 0) >= before);
     assert.deepEqual(watcher.reasons(), { first: 1, 'lastKnown.clockSkewS': 1, 'health.state': 2 });
+  });
+});
+
+describe('run labels', () => {
+  it('name the Node.js flags only when they differ from the shipped ones', () => {
+    assert.equal(flagsLabel(NODE_FLAGS), '');
+    assert.equal(flagsLabel([]), ' [stock node]');
+    assert.equal(flagsLabel(['--max-semi-space-size=4']), ' [--max-semi-space-size=4]');
   });
 });

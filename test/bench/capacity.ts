@@ -8,13 +8,15 @@
  *   node dist/test/bench/capacity.js [--cameras 1000,10000] [--seconds 120] [--interval 15]
  *     [--faults 2] [--seed 1] [--timeout S] [--verify auto|packet|keyframe] [--mjpeg 0]
  *     [--max-concurrent N] [--max-per-host N] [--soak-minutes 0] [--quick] [--profile] [--keep]
- *     [--no-baseline] [--node-options=--max-semi-space-size=8]
+ *     [--no-baseline] [--node-flags="…"] [--node-options=--max-semi-space-size=8]
  *
  * --faults F: outages per camera-hour (fleet-cli's schedule: 30–180 s each, kinds down, slow,
  * auth, frozen, noframes); 0 is a clean run, which must raise no alarm at all.
  * --soak-minutes M: after the window, keep running M minutes; RSS and handles every 30 s.
  * --quick: 100 cameras, 30 s (a smoke test, under 2 minutes).
  * --profile: node --cpu-prof on the Node-RED child; prints where the window's CPU went.
+ * --node-flags="…": Node.js flags of the Node-RED process instead of the shipped NODE_FLAGS
+ * (nodes/lib/launch/node-flags.ts); `--node-flags=` runs a stock Node.js, for a side-by-side ratio.
  * --node-options=…: NODE_OPTIONS for the Node-RED process (V8 heap sizing, say); with "=", since the value starts with a dash.
  * Baseline (skip with --no-baseline): the same flow with no camera first, so RSS and CPU per
  * camera can be told apart from what Node-RED costs anyway.
@@ -25,6 +27,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { NODE_FLAGS } from '../../nodes/lib/launch/node-flags.js';
 import { machineInfo } from './capacity-procs.js';
 import { details, summarizeRun, table } from './capacity-report.js';
 import type { RunReport } from './capacity-report.js';
@@ -52,6 +55,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     baseline: { type: 'boolean', default: true },
     'node-options': { type: 'string' },
+    'node-flags': { type: 'string' },
   },
   strict: true,
   allowNegative: true,
@@ -72,12 +76,13 @@ async function main(): Promise<void> {
   const seconds = quick ? 30 : number(values.seconds, 'seconds', 10);
   const verify = values.verify;
   if (verify !== undefined && !['auto', 'packet', 'keyframe', 'decode'].includes(verify)) throw new Error(`--verify: unknown level ${verify}`);
+  const nodeFlags = values['node-flags'] !== undefined ? values['node-flags'].split(/\s+/).filter(Boolean) : [...NODE_FLAGS];
   const machine = machineInfo();
   log(`machine: ${machine.cpu} × ${machine.cores}, ${machine.memoryGB} GB, load ${machine.loadavg.join(' ')}; node ${process.version}`);
 
   let baseline: Baseline | undefined;
   if (values.baseline && !quick) {
-    baseline = await runBaseline(values['node-options']);
+    baseline = await runBaseline(nodeFlags, values['node-options']);
     log(`baseline (same flow, no camera): RSS ${baseline.rssMB} MB, heap ${baseline.heapMB} MB, ${baseline.handles} handles, CPU ${baseline.cpuPercent ?? '-'} %`);
   }
   const reports: RunReport[] = [];
@@ -99,6 +104,7 @@ async function main(): Promise<void> {
       scrapeEveryS: number(values['scrape-every'], 'scrape-every', 1),
       profile: values.profile,
       ...(values['node-options'] !== undefined ? { nodeOptions: values['node-options'] } : {}),
+      nodeFlags,
       keep: values.keep,
       log,
     });

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseStreamsConfig } from '../../nodes/lib/config/index.js';
+import { NODE_FLAGS } from '../../nodes/lib/launch/node-flags.js';
 
 const CLI = join(__dirname, '..', '..', 'nodes', 'cli', 'addon.js');
 const TOKEN = 'sup-token-71c3';
@@ -25,6 +26,7 @@ const fs = require('node:fs');
 const keys = Object.keys(process.env).filter((k) => /^(STREAMPULSE_|MQTT_|PORT$|HOST$|SUPERVISOR_TOKEN$|HASSIO_TOKEN$)/.test(k)).sort();
 console.log('KEYS=' + keys.join(','));
 console.log('MQTT_URL=' + (process.env.MQTT_URL || ''));
+console.log('EXECARGV=' + process.execArgv.join(' '));
 const file = process.env.STREAMPULSE_STREAMS;
 console.log('MODE=' + (file && fs.existsSync(file) ? (fs.statSync(file).mode & 0o777).toString(8) : 'none'));
 if (process.env.FAKE_MODE === 'wait') {
@@ -129,6 +131,7 @@ describe('addon CLI', () => {
     ]);
     assert.match(r.stdout, /MQTT_URL=mqtt:\/\/127\.0\.0\.1:1883/);
     assert.match(r.stdout, /MODE=600/);
+    assert.match(r.stdout, new RegExp(`EXECARGV=${NODE_FLAGS.join(' ')}\\n`), 'Node-RED runs with the memory flags');
     assert.match(r.stdout, /1 camera configured/);
     assertNoSecrets(r);
     const file = join(data, 'streams.yaml');

@@ -147,6 +147,7 @@ export function renderRuntimeMetrics(registry: MonitorRegistry = monitorRegistry
     metricFamily('process_open_handles', 'gauge', 'Active libuv handles and requests (process.getActiveResourcesInfo()).',
       [{ value: process.getActiveResourcesInfo().length }]),
     metricFamily('process_open_fds', 'gauge', 'Number of open file descriptors.', fds !== undefined ? [{ value: fds }] : []),
+    metricFamily('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap reserved (in use plus free space V8 keeps) in bytes.', [{ value: memory.heapTotal }]),
     metricFamily('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use in bytes.', [{ value: memory.heapUsed }]),
     metricFamily('nodejs_external_memory_bytes', 'gauge', 'Memory of C++ objects bound to JavaScript objects (buffers) in bytes.', [{ value: memory.external }]),
   ].join('');

@@ -152,7 +152,9 @@ describe('runtime metrics', () => {
     assert.ok(Math.abs(rss - process.memoryUsage.rss()) < 64 * 1024 * 1024, `rss ${rss}`);
     const start = during.get('process_start_time_seconds') ?? 0;
     assert.ok(Math.abs(start - (Date.now() - process.uptime() * 1000) / 1000) < 2, `start ${start}`);
-    assert.ok((during.get('nodejs_heap_size_used_bytes') ?? 0) > 0);
+    const used = during.get('nodejs_heap_size_used_bytes') ?? 0;
+    assert.ok(used > 0);
+    assert.ok((during.get('nodejs_heap_size_total_bytes') ?? 0) >= used, 'the heap V8 reserved holds the heap in use');
   });
 
   it('writes a summary with quantiles, _sum and _count', () => {

@@ -153,6 +153,7 @@ describe('GET /metrics', () => {
       process_start_time_seconds: 'gauge',
       process_open_handles: 'gauge',
       process_open_fds: 'gauge',
+      nodejs_heap_size_total_bytes: 'gauge',
       nodejs_heap_size_used_bytes: 'gauge',
       nodejs_external_memory_bytes: 'gauge',
     });
