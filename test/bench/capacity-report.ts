@@ -20,6 +20,8 @@ export interface SoakPoint {
   minute: number;
   rssMB: number;
   heapMB: number;
+  /** V8's reserved heap: flat while RSS climbs means the growth is native (SQLite, malloc) or code. */
+  heapTotalMB: number;
   handles: number;
   fds: number;
 }
@@ -242,6 +244,7 @@ export function soak(scrapes: Scrape[], from: number): SoakReport {
       minute: Math.round((s.at - from) / 6000) / 10,
       rssMB: Math.round((s.rssBytes ?? 0) / MB),
       heapMB: Math.round((s.heapBytes ?? 0) / MB),
+      heapTotalMB: Math.round((s.heapTotalBytes ?? 0) / MB),
       handles: s.handles ?? 0,
       fds: s.fds ?? 0,
     });
@@ -321,8 +324,8 @@ export function details(x: RunReport): string {
   if (x.soak) {
     const s = x.soak;
     out.push(`  soak ${s.minutes} min: RSS slope ${s.rssSlopeFirstThird} → ${s.rssSlopeLastThird} MB/min (${s.rssFlattens ? 'flattens' : 'does NOT flatten'}); handles slope ${s.handlesSlopeFirstThird} → ${s.handlesSlopeLastThird}/min (${s.handlesFlat ? 'flat' : 'GROWING'}); heap troughs ${s.heapTroughMBFirstThird} → ${s.heapTroughMBLastThird} MB`);
-    out.push(`  min   RSS MB  heap MB  handles  fds`);
-    for (const p of s.series) out.push(`  ${p.minute.toFixed(1).padStart(5)} ${String(p.rssMB).padStart(7)} ${String(p.heapMB).padStart(8)} ${String(p.handles).padStart(8)} ${String(p.fds).padStart(4)}`);
+    out.push(`  min   RSS MB  heap MB  reserved  handles  fds`);
+    for (const p of s.series) out.push(`  ${p.minute.toFixed(1).padStart(5)} ${String(p.rssMB).padStart(7)} ${String(p.heapMB).padStart(8)} ${String(p.heapTotalMB).padStart(9)} ${String(p.handles).padStart(8)} ${String(p.fds).padStart(4)}`);
   }
   return out.join('\n');
 }

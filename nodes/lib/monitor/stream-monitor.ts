@@ -13,7 +13,7 @@ import { ProbeScheduler } from '../schedule/index.js';
 import type { RunReport } from '../schedule/index.js';
 import { systemClock } from '../util/clock.js';
 import type { Clock } from '../util/clock.js';
-import { chooseLevel, DEFAULT_KEYFRAME_EVERY_MS, mergeEvidence } from './evidence-policy.js';
+import { chooseLevel, DEFAULT_FROZEN_MIN_AGE_MS, DEFAULT_KEYFRAME_EVERY_MS, evidenceToCompare, mergeEvidence } from './evidence-policy.js';
 import type { StreamMemory } from './evidence-policy.js';
 import { monitorRegistry } from './registry.js';
 import { RollingHistogram } from './rolling-histogram.js';
@@ -30,6 +30,8 @@ export interface MonitorOptions {
   maxPerHost?: number;
   health?: HealthOptions;
   keyframeEveryMs?: number;
+  /** A digest younger than this is not compared for `frozen` (default DEFAULT_FROZEN_MIN_AGE_MS). */
+  frozenMinAgeMs?: number;
 }
 
 export interface MonitorSummary {
@@ -53,6 +55,7 @@ export class StreamMonitor {
   private readonly probe: ProbeFunction;
   private readonly clock: Clock;
   private readonly keyframeEveryMs: number;
+  private readonly frozenMinAgeMs: number;
   private isPaused = false;
   /** Saved health (from a store) for streams not tracked yet: taken when they are added. */
   private readonly restored = new Map<string, HealthSnapshot>();
@@ -66,6 +69,7 @@ export class StreamMonitor {
     this.probe = options.probe ?? probeCore;
     this.clock = options.clock ?? systemClock;
     this.keyframeEveryMs = options.keyframeEveryMs ?? DEFAULT_KEYFRAME_EVERY_MS;
+    this.frozenMinAgeMs = options.frozenMinAgeMs ?? DEFAULT_FROZEN_MIN_AGE_MS;
     this.lag = new RollingHistogram({ now: () => this.clock.now() });
     this.scheduler = new ProbeScheduler<StreamConfig>({
       run: (stream, signal, info) => {
@@ -180,12 +184,14 @@ export class StreamMonitor {
   private async runScheduled(stream: StreamConfig, signal: AbortSignal): Promise<{ ok: boolean }> {
     const entry = this.tracked.get(stream.id);
     if (!entry) return { ok: true };
-    const level = chooseLevel(stream.verify, entry.memory, this.clock.now(), this.keyframeEveryMs);
+    const now = this.clock.now();
+    const level = chooseLevel(stream.verify, entry.memory, now, this.keyframeEveryMs);
     const previous = entry.memory?.evidence;
+    const compareWith = evidenceToCompare(entry.memory, now, this.frozenMinAgeMs);
     const result = await this.probe(target(stream, level), {
       timeoutMs: stream.timeoutMs,
       signal,
-      ...(previous ? { previous } : {}),
+      ...(compareWith ? { previous: compareWith } : {}),
     });
     // Removed or changed while the probe ran (the scheduler aborted it): the result is stale.
     if (this.tracked.get(stream.id) !== entry || signal.aborted) return { ok: result.ok };

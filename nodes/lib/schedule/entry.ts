@@ -22,6 +22,8 @@ export class Entry<S extends SchedulableStream> implements Timed {
   lastNominal = 0;
   /** When the current run was due (phases `queued` and `running`). */
   scheduledAt = 0;
+  /** When the current (or last) run started. */
+  startedAt = 0;
   failures = 0;
   /** True from start to settlement, also after the entry died (its host slot is still taken). */
   running = false;

@@ -247,6 +247,7 @@ export class ProbeScheduler<S extends SchedulableStream> {
     const controller = new AbortController();
     entry.controller = controller;
     const startedAt = this.clock.now();
+    entry.startedAt = startedAt;
     this.lags.add(startedAt - entry.scheduledAt);
     const info: RunInfo = { scheduledAt: entry.scheduledAt, startedAt, attempt: entry.failures + 1 };
     let watchdog: TimerHandle | undefined;
@@ -289,13 +290,19 @@ export class ProbeScheduler<S extends SchedulableStream> {
 
   private scheduleAfterRun(entry: Entry<S>, ok: boolean, now: number): void {
     const interval = entry.stream.intervalMs;
-    const nominal = nextNominal(entry.lastNominal, interval, now);
-    const gridAt = jittered(nominal, interval, this.jitter, this.random, now);
     if (ok) {
+      // Back on the grid after a retry, skip a slot less than half an interval after the run began:
+      // a retry that ended just before a slot would otherwise probe the camera twice in a row
+      // (the capacity bench saw 53 ms between two probes, and a GOP cache sent both the same
+      // keyframe). After a grid run this changes nothing: its next slot is an interval away.
+      const after = entry.failures > 0 ? Math.max(now, entry.startedAt + interval / 2) : now;
       entry.failures = 0;
-      this.schedule(entry, gridAt, nominal);
+      const nominal = nextNominal(entry.lastNominal, interval, after);
+      this.schedule(entry, jittered(nominal, interval, this.jitter, this.random, now), nominal);
       return;
     }
+    const nominal = nextNominal(entry.lastNominal, interval, now);
+    const gridAt = jittered(nominal, interval, this.jitter, this.random, now);
     entry.failures++;
     const retryAt = now + retryDelay(entry.failures, this.retryBaseMs, interval);
     if (retryAt < gridAt) this.schedule(entry, retryAt, undefined);

@@ -15,7 +15,9 @@
  *   min(retryBase·2^(n-1), interval) — 1 s, 2 s, 4 s… — or at the next grid slot if that is
  *   sooner. Early retries confirm an outage quickly (health needs two failures), the cap keeps a
  *   failing stream probed at least once per interval so recovery is seen within one interval, and
- *   the doubling keeps a dead camera from being hammered. Success resets n and returns to the grid.
+ *   the doubling keeps a dead camera from being hammered. Success resets n and returns to the grid,
+ *   at the first slot at least half an interval after the successful run began: a retry that ends
+ *   just before a slot must not be followed by a second probe at once.
  */
 
 /** The first grid slot strictly after `t`, at least one interval after `lastNominal`. */

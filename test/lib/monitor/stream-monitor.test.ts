@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { StreamConfig } from '../../../nodes/lib/config/index.js';
 import type { Heartbeat } from '../../../nodes/lib/heartbeat.js';
 import type { Outage } from '../../../nodes/lib/health/index.js';
-import { chooseLevel, mergeEvidence } from '../../../nodes/lib/monitor/evidence-policy.js';
+import { chooseLevel, evidenceToCompare, mergeEvidence } from '../../../nodes/lib/monitor/evidence-policy.js';
 import { StreamMonitor } from '../../../nodes/lib/monitor/stream-monitor.js';
 import { startFakeCamera } from '../../fixtures/fake-camera.js';
 import type { FakeCamera } from '../../fixtures/fake-camera.js';
@@ -61,6 +61,14 @@ describe('evidence policy', () => {
     assert.deepEqual(mergeEvidence(key, { ...key, frameDigest: 'def' })?.frameDigest, 'def');
     assert.equal(mergeEvidence(key, undefined), key);
   });
+  it('compares with a digest only once it is old enough (a GOP cache resends the same keyframe)', () => {
+    const memory = { state: 'online' as const, failStreak: 0, lastKeyframeAt: 1000, evidence: { level: 'keyframe' as const, mediaBytes: 10, frameDigest: 'abc' } };
+    assert.deepEqual(evidenceToCompare(memory, 1999, 1000), { level: 'keyframe', mediaBytes: 10 });
+    assert.equal(evidenceToCompare(memory, 2000, 1000)?.frameDigest, 'abc');
+    const hls = { state: 'online' as const, failStreak: 0, evidence: { level: 'packet' as const, mediaBytes: 1, hlsSequence: { value: 7, firstSeen: 'x' } } };
+    assert.deepEqual(evidenceToCompare(hls, 0, 1000), hls.evidence, 'HLS sequence is always passed on');
+    assert.equal(evidenceToCompare(undefined, 0, 1000), undefined);
+  });
 });
 
 describe('StreamMonitor with real probes', () => {
@@ -110,13 +118,26 @@ describe('StreamMonitor with real probes', () => {
 
   it('frozen: a repeated keyframe makes the stream degraded', async () => {
     const beats: Heartbeat[] = [];
-    const monitor = new StreamMonitor({ keyframeEveryMs: 0, onHeartbeat: (b) => beats.push(b) });
+    const monitor = new StreamMonitor({ keyframeEveryMs: 0, frozenMinAgeMs: 0, onHeartbeat: (b) => beats.push(b) });
     try {
       monitor.setStreams([stream('still', cam.url('/frozen'))]);
       const [first, second] = await collect(beats, 'still', 2);
       assert.equal(first?.code, 'ok');
       assert.equal(second?.code, 'frozen');
       assert.equal(second?.health.state, 'degraded');
+    } finally {
+      await monitor.close();
+    }
+  });
+
+  it('frozen: the same keyframe again within frozenMinAgeMs is not called frozen', async () => {
+    const beats: Heartbeat[] = [];
+    const monitor = new StreamMonitor({ keyframeEveryMs: 0, frozenMinAgeMs: 60_000, onHeartbeat: (b) => beats.push(b) });
+    try {
+      monitor.setStreams([stream('cached', cam.url('/frozen'))]);
+      const all = await collect(beats, 'cached', 3);
+      assert.deepEqual(all.map((b) => b.code), ['ok', 'ok', 'ok']);
+      assert.deepEqual(all.map((b) => b.evidence?.level), ['keyframe', 'keyframe', 'keyframe'], 'each probe still fetched a whole keyframe');
     } finally {
       await monitor.close();
     }

@@ -122,6 +122,18 @@ describe('ProbeScheduler timing', () => {
     await h.close();
   });
 
+  it('after a successful retry just before a slot, waits for the next slot instead of probing twice in a row', async () => {
+    const h = new Harness({ jitter: 0, retryBaseMs: 1_000 });
+    // The grid run at 0 times out at 10 s; its retry at 11 s succeeds at 14.95 s, 50 ms before the slot at 15 s.
+    h.behaviour = (_s, info) => (info.attempt === 1 && h.startsOf('a').length === 1 ? { durationMs: 10_000, ok: false } : { durationMs: 3_950, ok: true });
+    h.scheduler.setStreams([stream('a', { intervalMs: 15_000 })]);
+    await h.clock.tick(15_000 * 4);
+    const anchor = h.startsOf('a')[0]?.at ?? 0;
+    const starts = h.startsOf('a').map((s) => Math.round(s.at - anchor));
+    assert.deepEqual(starts.slice(0, 4), [0, 11_000, 30_000, 45_000], 'the slot at 15 s is skipped, the grid kept');
+    await h.close();
+  });
+
   it('retries are measured from the failure and never wait longer than one interval', async () => {
     const h = new Harness({ jitter: 0.1, retryBaseMs: 1_000 });
     h.behaviour = () => ({ durationMs: 10_000, ok: false }); // a camera that times out
