@@ -26,6 +26,8 @@ export interface DbFigures {
 }
 
 export interface Baseline {
+  /** Node-RED alone (no StreamPulse, empty flow), same Node.js flags: what is not ours to cut. */
+  nodeRedAloneRssMB?: number;
   rssMB: number;
   heapMB: number;
   handles: number;
@@ -38,6 +40,13 @@ export interface Baseline {
  * a run is its figure minus this.
  */
 export async function runBaseline(nodeFlags: readonly string[], nodeOptions?: string): Promise<Baseline> {
+  const flow = await flowBaseline(nodeFlags, nodeOptions);
+  // After the flow's Node-RED has gone: the pid lookup takes the first Node-RED child.
+  const alone = await nodeRedAloneRss(nodeFlags);
+  return { ...(alone !== undefined ? { nodeRedAloneRssMB: alone } : {}), ...flow };
+}
+
+async function flowBaseline(nodeFlags: readonly string[], nodeOptions: string | undefined): Promise<Baseline> {
   const dir = await mkdtemp(join(tmpdir(), 'streampulse-capacity-0-'));
   let broker: MosquittoBroker | undefined;
   let red: NodeRedProcess | undefined;
@@ -68,6 +77,19 @@ export async function runBaseline(nodeFlags: readonly string[], nodeOptions?: st
     await red?.stop(10_000).catch(() => undefined);
     await broker?.dispose().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** RSS (MB) of Node-RED with an empty flow and without our package, after 20 s to settle. */
+async function nodeRedAloneRss(nodeFlags: readonly string[]): Promise<number | undefined> {
+  const red = await startNodeRed({ flows: [], installPackage: false, execArgv: nodeFlags });
+  try {
+    const pid = childPids(process.pid, NODE_RED_CMDLINE)[0];
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    const sample = pid !== undefined ? procSample(pid) : undefined;
+    return sample ? Math.round(sample.rssBytes / 1048576) : undefined;
+  } finally {
+    await red.stop(10_000).catch(() => undefined);
   }
 }
 

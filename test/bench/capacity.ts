@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   let baseline: Baseline | undefined;
   if (values.baseline && !quick) {
     baseline = await runBaseline(nodeFlags, values['node-options']);
-    log(`baseline (same flow, no camera): RSS ${baseline.rssMB} MB, heap ${baseline.heapMB} MB, ${baseline.handles} handles, CPU ${baseline.cpuPercent ?? '-'} %`);
+    log(`baseline (same flow, no camera): RSS ${baseline.rssMB} MB (Node-RED alone, empty flow: ${baseline.nodeRedAloneRssMB ?? '-'} MB), heap ${baseline.heapMB} MB, ${baseline.handles} handles, CPU ${baseline.cpuPercent ?? '-'} %`);
   }
   const reports: RunReport[] = [];
   for (const cameras of counts) {
