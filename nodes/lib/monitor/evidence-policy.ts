@@ -14,7 +14,8 @@ export const DEFAULT_KEYFRAME_EVERY_MS = 5 * 60_000;
  * keep a GOP cache and send its keyframe first to every new session, so two probes within one GOP
  * (a retry 1 s after a failure, say) get the same bytes from a live camera. Taking that for a
  * frozen picture gave a false alarm in the capacity bench (BENCHMARKS.md). 10 s is longer than
- * the usual GOP (1–4 s) and shorter than the default interval, so scheduled probes still compare.
+ * the usual GOP (1–4 s); the monitor takes half the stream's interval when that is less, so
+ * scheduled probes still compare with each other.
  */
 export const DEFAULT_FROZEN_MIN_AGE_MS = 10_000;
 

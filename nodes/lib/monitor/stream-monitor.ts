@@ -30,7 +30,7 @@ export interface MonitorOptions {
   maxPerHost?: number;
   health?: HealthOptions;
   keyframeEveryMs?: number;
-  /** A digest younger than this is not compared for `frozen` (default DEFAULT_FROZEN_MIN_AGE_MS). */
+  /** A digest younger than this (or half the stream's interval, if less) is not compared for `frozen` (default DEFAULT_FROZEN_MIN_AGE_MS). */
   frozenMinAgeMs?: number;
 }
 
@@ -187,7 +187,8 @@ export class StreamMonitor {
     const now = this.clock.now();
     const level = chooseLevel(stream.verify, entry.memory, now, this.keyframeEveryMs);
     const previous = entry.memory?.evidence;
-    const compareWith = evidenceToCompare(entry.memory, now, this.frozenMinAgeMs);
+    // Half an interval at most, so a camera probed every few seconds is still compared probe to probe.
+    const compareWith = evidenceToCompare(entry.memory, now, Math.min(this.frozenMinAgeMs, stream.intervalMs / 2));
     const result = await this.probe(target(stream, level), {
       timeoutMs: stream.timeoutMs,
       signal,
