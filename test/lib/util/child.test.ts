@@ -57,7 +57,9 @@ describe('runBounded', () => {
   });
 
   it('kills a child that writes more than the cap, keeping no more than the cap', async () => {
-    const r = await runBounded(NODE, ['-e', 'const b = Buffer.alloc(65536, 0x61); for (;;) process.stdout.write(b)'], opts({ maxStdoutBytes: 256 * 1024 }));
+    // Honours back-pressure (stdout to a pipe may be asynchronous): a tight loop could buffer forever.
+    const flood = 'const b = Buffer.alloc(65536, 0x61); const w = () => { while (process.stdout.write(b)); process.stdout.once("drain", w); }; w()';
+    const r = await runBounded(NODE, ['-e', flood], opts({ maxStdoutBytes: 256 * 1024 }));
     assert.equal(r.killedFor, 'output');
     assert.ok(r.stdout.length <= 256 * 1024, String(r.stdout.length));
   });
