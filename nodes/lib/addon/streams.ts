@@ -4,19 +4,8 @@
  * 0600 and never logs it.
  */
 import { Document } from 'yaml';
-import type { VerifySetting } from '../config/index.js';
+import type { RawStream } from '../config/types.js';
 import type { AddonOptions } from './options.js';
-
-/** One stream of the streams file, with the file's own key names. */
-export interface StreamEntry {
-  name: string;
-  url: string;
-  id?: string;
-  username?: string;
-  password?: string;
-  interval?: number;
-  verify?: VerifySetting;
-}
 
 /**
  * In the streams file a credential that is exactly `${NAME}` is read from the environment, and
@@ -36,9 +25,9 @@ export function escapeSecret(value: string): string {
 }
 
 /** The cameras as streams-file entries, in the same order (messages map `streams[i]` to `cameras[i]`). */
-export function camerasToStreamEntries(options: AddonOptions): StreamEntry[] {
+export function camerasToStreamEntries(options: AddonOptions): RawStream[] {
   return options.cameras.map((camera) => {
-    const entry: StreamEntry = { name: camera.name, url: camera.url };
+    const entry: RawStream = { name: camera.name, url: camera.url };
     if (camera.id !== undefined) entry.id = camera.id;
     // An empty user name means "none" (the tab has no way to clear a field but to empty it).
     if (camera.username !== undefined && camera.username !== '') entry.username = escapeSecret(camera.username);

@@ -7,7 +7,7 @@
  * Windows: quantiles describe the last minute, not the whole life of the process (a p99 since
  * start would hide today's trouble under last week's calm), and not "since the last scrape"
  * (two scrapers would then each see half). `_sum` and `_count` are since start, as a summary's
- * must be. Schedule lag: every probe of the last 60 s (monitor/rolling-histogram.ts). Event loop:
+ * must be. Schedule lag: every probe of the last 60 s (util/rolling-histogram.ts). Event loop:
  * perf_hooks.monitorEventLoopDelay (a native timer every 20 ms, no JS per sample), folded every
  * 5 s into a ring of 12 slots; its histograms cannot be merged, so the window's p99 is the worst
  * 5 s slot's p99 (an upper bound of the minute's p99) and its max the exact maximum. The event

@@ -4,8 +4,8 @@
  * stream-probe nodes: a Node-RED process may run several of each, wired any way.
  */
 import type { SchedulerStats } from '../schedule/index.js';
-import { LogBuckets } from './rolling-histogram.js';
-import type { RollingHistogram } from './rolling-histogram.js';
+import { LogBuckets } from '../util/rolling-histogram.js';
+import type { RollingHistogram } from '../util/rolling-histogram.js';
 
 /** What a monitor shows the registry. */
 export interface MonitorMetricsSource {

@@ -16,7 +16,7 @@ import type { Clock } from '../util/clock.js';
 import { chooseLevel, DEFAULT_FROZEN_MIN_AGE_MS, DEFAULT_KEYFRAME_EVERY_MS, evidenceToCompare, mergeEvidence } from './evidence-policy.js';
 import type { StreamMemory } from './evidence-policy.js';
 import { monitorRegistry } from './registry.js';
-import { RollingHistogram } from './rolling-histogram.js';
+import type { RollingHistogram } from '../util/rolling-histogram.js';
 
 export type ProbeFunction = (target: ProbeTarget, options: ProbeOptions) => Promise<ProbeResult>;
 
@@ -61,8 +61,6 @@ export class StreamMonitor {
   private readonly restored = new Map<string, HealthSnapshot>();
   /** Aborted by close(): one-off probes (probeOnce) are not the scheduler's, so it cannot stop them. */
   private readonly closing = new AbortController();
-  /** Start minus due time of scheduled probes, for /metrics (./registry.ts). */
-  private readonly lag: RollingHistogram;
   private readonly unregister: () => void;
 
   constructor(private readonly options: MonitorOptions) {
@@ -70,12 +68,8 @@ export class StreamMonitor {
     this.clock = options.clock ?? systemClock;
     this.keyframeEveryMs = options.keyframeEveryMs ?? DEFAULT_KEYFRAME_EVERY_MS;
     this.frozenMinAgeMs = options.frozenMinAgeMs ?? DEFAULT_FROZEN_MIN_AGE_MS;
-    this.lag = new RollingHistogram({ now: () => this.clock.now() });
     this.scheduler = new ProbeScheduler<StreamConfig>({
-      run: (stream, signal, info) => {
-        this.lag.add(info.startedAt - info.scheduledAt);
-        return this.runScheduled(stream, signal);
-      },
+      run: (stream, signal) => this.runScheduled(stream, signal),
       clock: this.clock,
       ...(options.maxConcurrent !== undefined ? { maxConcurrent: options.maxConcurrent } : {}),
       ...(options.maxPerHost !== undefined ? { maxPerHost: options.maxPerHost } : {}),
@@ -161,7 +155,7 @@ export class StreamMonitor {
 
   /** Schedule lag (start minus due time, ms) of the scheduled probes over the last minute. */
   scheduleLag(): RollingHistogram {
-    return this.lag;
+    return this.scheduler.scheduleLag();
   }
 
   /** Stops every timer and aborts every probe; resolves when they have settled. */

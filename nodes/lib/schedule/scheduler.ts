@@ -5,7 +5,7 @@ import { DueTimer } from './due-timer.js';
 import { Entry } from './entry.js';
 import { FairGate } from './gate.js';
 import { hostKey } from './host.js';
-import { LagRing } from './lag.js';
+import { RollingHistogram } from '../util/rolling-histogram.js';
 import { jittered, nextNominal, retryDelay } from './timing.js';
 import type { RunInfo, RunReport, SchedulableStream, SchedulerOptions, SchedulerStats } from './types.js';
 
@@ -28,7 +28,8 @@ export class ProbeScheduler<S extends SchedulableStream> {
   private readonly entries = new Map<string, Entry<S>>();
   private readonly due: DueTimer<Entry<S>>;
   private readonly gate: FairGate<Entry<S>>;
-  private readonly lags = new LagRing(1024);
+  /** Start minus due time of every scheduled run over the last minute (for /metrics). */
+  private readonly lag: RollingHistogram;
   private readonly inflight = new Set<Promise<void>>();
   private queuedCount = 0;
   private paused = false;
@@ -37,6 +38,7 @@ export class ProbeScheduler<S extends SchedulableStream> {
   constructor(options: SchedulerOptions<S>) {
     this.run = options.run;
     this.clock = options.clock ?? systemClock;
+    this.lag = new RollingHistogram({ now: () => this.clock.now() });
     this.random = options.random ?? Math.random;
     this.jitter = checkRange('jitter', options.jitter ?? 0.1, 0, 1);
     this.retryBaseMs = checkRange('retryBaseMs', options.retryBaseMs ?? 1000, 1, Infinity);
@@ -155,11 +157,12 @@ export class ProbeScheduler<S extends SchedulableStream> {
       queued: this.queuedCount,
       paused: this.paused,
     };
-    const p50 = this.lags.percentile(50);
-    const p99 = this.lags.percentile(99);
-    if (p50 !== undefined) stats.lagMsP50 = p50;
-    if (p99 !== undefined) stats.lagMsP99 = p99;
     return stats;
+  }
+
+  /** Schedule lag (start minus due time, ms) of the runs of the last minute. */
+  scheduleLag(): RollingHistogram {
+    return this.lag;
   }
 
   /**
@@ -248,7 +251,7 @@ export class ProbeScheduler<S extends SchedulableStream> {
     entry.controller = controller;
     const startedAt = this.clock.now();
     entry.startedAt = startedAt;
-    this.lags.add(startedAt - entry.scheduledAt);
+    this.lag.add(startedAt - entry.scheduledAt);
     const info: RunInfo = { scheduledAt: entry.scheduledAt, startedAt, attempt: entry.failures + 1 };
     let watchdog: TimerHandle | undefined;
     if (this.runTimeoutMs !== undefined) {

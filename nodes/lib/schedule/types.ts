@@ -55,7 +55,4 @@ export interface SchedulerStats {
   running: number;
   queued: number;
   paused: boolean;
-  /** Start minus due time over the recent runs (ms); undefined before the first run. */
-  lagMsP50?: number;
-  lagMsP99?: number;
 }

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { EventLoopDelayWindow, renderRuntimeMetrics, stopEventLoopWindow, summaryFamily } from '../../../nodes/lib/api/process-metrics.js';
 import { MonitorRegistry } from '../../../nodes/lib/monitor/registry.js';
-import { RollingHistogram } from '../../../nodes/lib/monitor/rolling-histogram.js';
+import { RollingHistogram } from '../../../nodes/lib/util/rolling-histogram.js';
 import type { SchedulerStats } from '../../../nodes/lib/schedule/index.js';
 
 /** name{labels} → value, for the lines of a text exposition; HELP/TYPE lines checked for every name. */

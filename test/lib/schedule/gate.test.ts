@@ -2,7 +2,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FairGate } from '../../../nodes/lib/schedule/gate.js';
 import { hostKey } from '../../../nodes/lib/schedule/host.js';
-import { LagRing } from '../../../nodes/lib/schedule/lag.js';
 import { jittered, nextNominal, retryDelay } from '../../../nodes/lib/schedule/timing.js';
 
 interface Job {
@@ -49,22 +48,6 @@ describe('hostKey', () => {
     assert.equal(hostKey('http://10.0.0.5/snap.jpg'), '10.0.0.5:80');
     assert.equal(hostKey('https://[::1]/x'), '[::1]:443');
     assert.equal(hostKey('not a url'), 'not a url');
-  });
-});
-
-describe('LagRing', () => {
-  it('keeps the most recent samples and answers nearest-rank percentiles', () => {
-    const ring = new LagRing(100);
-    assert.equal(ring.percentile(50), undefined);
-    for (let i = 1; i <= 100; i++) ring.add(i);
-    assert.equal(ring.percentile(50), 50);
-    assert.equal(ring.percentile(99), 99);
-    assert.equal(ring.percentile(100), 100);
-    for (let i = 0; i < 100; i++) ring.add(1000 + i); // old samples rotate out
-    assert.equal(ring.size, 100);
-    assert.equal(ring.percentile(1), 1000);
-    ring.add(-5); // clock noise never shows as negative lag
-    assert.equal(ring.percentile(1), 0);
   });
 });
 

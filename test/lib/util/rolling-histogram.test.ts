@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LogBuckets, RollingHistogram } from '../../../nodes/lib/monitor/rolling-histogram.js';
+import { LogBuckets, RollingHistogram } from '../../../nodes/lib/util/rolling-histogram.js';
 
 /** Nearest-rank percentile of the exact samples. */
 function exact(samples: number[], p: number): number {
